@@ -1,0 +1,131 @@
+"""The audit trail: every change and every view of a sensitive field, in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Model
+
+from zugong.core import context
+from zugong.core.models import AuditEntry, AuditHead
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, Model):
+        return value.pk
+    return value
+
+
+def snapshot(obj: Model, fields: list[str]) -> dict[str, Any]:
+    """The named fields of `obj` as JSON-ready values (foreign keys by id)."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, field.attname)
+        out[name] = _jsonable(value)
+    return out
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the keys whose values differ, as (before, after)."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def _digest(prev: str, entry: AuditEntry) -> str:
+    payload = json.dumps(
+        [
+            prev,
+            entry.at.isoformat(),
+            entry.actor_id,
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            entry.before,
+            entry.after,
+            entry.request_id,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    org_path: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write one audit entry. Must run inside the transaction of the change it records."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record() must run inside the transaction of the change")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    user = actor if getattr(actor, "pk", None) else None
+    entry = AuditEntry(
+        actor=user,
+        actor_label=(getattr(actor, "username", "") or "system")[:150],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        org_path=org_path,
+        request_id=context.current_request_id(),
+        ip=context.client_ip.get(),
+        before={k: _jsonable(v) for k, v in (before or {}).items()},
+        after={k: _jsonable(v) for k, v in (after or {}).items()},
+        prev_hash=head.last_hash,
+    )
+    entry.at = dt.datetime.now(dt.UTC)
+    entry.hash = _digest(head.last_hash, entry)
+    entry.save()
+    head.last_hash = entry.hash
+    head.count += 1
+    head.save(update_fields=["last_hash", "count"])
+    return entry
+
+
+def verify_chain() -> tuple[int, list[int]]:
+    """Recompute the chain; returns (entries checked, ids whose hash or link does not match)."""
+    bad: list[int] = []
+    prev = ""
+    n = 0
+    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
+        n += 1
+        if entry.prev_hash != prev or entry.hash != _digest(prev, entry):
+            bad.append(entry.pk)
+        prev = entry.hash
+    return n, bad
+
+
+@transaction.atomic
+def move_paths(old_prefix: str, new_prefix: str) -> int:
+    """Audit entries follow their organizations when a subtree moves."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Substr
+
+    from zugong.core.paths import subtree_q
+
+    return AuditEntry.objects.filter(subtree_q(old_prefix, "org_path")).update(
+        org_path=Concat(Value(new_prefix), Substr("org_path", len(old_prefix) + 1))
+    )

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zugong.core import codes
+
+
+class PartyGroup(models.Model):
+    """党小组: a group inside a branch; members of the branch may belong to one."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所在党支部"), on_delete=models.CASCADE, related_name="party_groups"
+    )
+    name = models.CharField(_("党小组名称"), max_length=100)
+    leader_name = models.CharField(_("组长"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("党小组")
+        verbose_name_plural = _("党小组")
+        ordering = ["org", "name"]
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="partygroup_org_name_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Member(models.Model):
+    """A Party member: the national member information set.
+
+    `org_path` is a copy of the branch's tree path (C-collated on PostgreSQL), so every subtree
+    query is one range scan on an index; services keep it in step with the org on every move.
+    公民身份号码 and 手机 are stored encrypted (see core.crypto) with a mask for lists and a keyed
+    hash for look-ups.
+    """
+
+    class Status(models.TextChoices):
+        PROBATIONARY = "probationary", _("预备党员")
+        FORMAL = "formal", _("正式党员")
+
+    class Standing(models.TextChoices):
+        NORMAL = "normal", _("正常")
+        STOPPED = "stopped", _("停止党籍")
+        LEFT = "left", _("已出党")
+        DECEASED = "deceased", _("已去世")
+
+    name = models.CharField(_("姓名"), max_length=50)
+    sex = models.CharField(_("性别"), max_length=1)
+    ethnicity = models.CharField(_("民族"), max_length=2)
+    id_number_enc = models.TextField(_("公民身份号码(密文)"), editable=False)
+    id_number_hash = models.CharField(max_length=40, unique=True, editable=False)
+    id_number_masked = models.CharField(_("公民身份号码"), max_length=18, editable=False)
+    birth_date = models.DateField(_("出生日期"))
+    native_place = models.CharField(_("籍贯"), max_length=100, blank=True)
+    education = models.CharField(_("学历"), max_length=4, blank=True)
+    degree = models.CharField(_("学位"), max_length=4, blank=True)
+    category = models.CharField(_("人员类别"), max_length=8, blank=True)
+    work_unit = models.CharField(_("工作单位"), max_length=200, blank=True)
+    job_title = models.CharField(_("职务"), max_length=100, blank=True)
+    joined_on = models.DateField(_("入党日期"))
+    converted_on = models.DateField(_("转正日期"), null=True, blank=True)
+    status = models.CharField(_("党员类型"), max_length=16, choices=Status.choices)
+    standing = models.CharField(_("党籍状态"), max_length=16, choices=Standing.choices, default=Standing.NORMAL)
+    phone_enc = models.TextField(_("手机(密文)"), blank=True, editable=False)
+    phone_masked = models.CharField(_("手机"), max_length=20, blank=True, editable=False)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    is_mobile = models.BooleanField(_("流动党员"), default=False)
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所在党支部"), on_delete=models.PROTECT, related_name="members"
+    )
+    org_path = models.CharField(max_length=255, editable=False)
+    party_group = models.ForeignKey(
+        PartyGroup,
+        verbose_name=_("所在党小组"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    province_code = models.CharField(max_length=2, default="", blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        indexes = [
+            models.Index(fields=["org_path", "name", "id"], name="member_path_name_idx"),
+            models.Index(fields=["org", "standing"], name="member_org_standing_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(converted_on__isnull=True) | models.Q(converted_on__gt=models.F("joined_on")),
+                name="member_converted_after_joined",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(joined_on__gt=models.F("birth_date")), name="member_joined_after_birth"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["probationary", "formal"]), name="member_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sex_label(self) -> str:
+        return codes.label("sex", self.sex)
+
+    @property
+    def ethnicity_label(self) -> str:
+        return codes.label("ethnicity", self.ethnicity)
+
+    @property
+    def education_label(self) -> str:
+        return codes.label("education", self.education)
+
+    @property
+    def degree_label(self) -> str:
+        return codes.label("degree", self.degree)
+
+    @property
+    def category_label(self) -> str:
+        return codes.label("occupation", self.category)
+
+
+class MemberEvent(models.Model):
+    """A dated event in a member's life in the Party: which org they belonged to when, and why."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("登记")
+        UPDATED = "updated", _("信息修改")
+        ORG_CHANGED = "org_changed", _("组织关系变动")
+        CONVERTED = "converted", _("转正")
+        STANDING = "standing", _("党籍变动")
+
+    member = models.ForeignKey(Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
+    on = models.DateField(_("日期"))
+    at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL
+    )
+    from_org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("原组织"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("新组织"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("党员事件")
+        verbose_name_plural = _("党员事件")
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.get_kind_display()}"

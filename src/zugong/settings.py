@@ -1,0 +1,202 @@
+"""One settings module; environments differ only by environment variables.
+
+DATABASE_URL      default: SQLite file in the data folder (WAL mode)
+ZUGONG_DATA_DIR   default: ./data (database, secret key, field-encryption key, uploads)
+SECRET_KEY        default: generated once and kept in the data folder
+ZUGONG_DEBUG      "1" turns on Django's debug mode (never in production)
+ZUGONG_FIELD_KEY  base64 key for sensitive fields; default: generated once and kept in the data folder
+ZUGONG_SESSION_MINUTES  idle timeout of a session (default 30)
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("ZUGONG_DATA_DIR", Path.cwd() / "data")).resolve()
+
+
+def _kept_secret(name: str, make) -> str:
+    """A secret generated on first use and kept in the data folder, so restarts keep sessions and data."""
+    path = DATA_DIR / name
+    if path.exists():
+        return path.read_text().strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    value = make()
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+DEBUG = os.environ.get("ZUGONG_DEBUG", "") in {"1", "true", "yes"}
+SECRET_KEY = os.environ.get("SECRET_KEY") or _kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
+FIELD_KEY = os.environ.get("ZUGONG_FIELD_KEY") or _kept_secret(
+    "field_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+)
+ALLOWED_HOSTS = [h for h in os.environ.get("ZUGONG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h] + (
+    ["testserver"] if DEBUG or os.environ.get("PYTEST_VERSION") else []
+)
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("ZUGONG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "treebeard",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_htmx",
+    "csp",
+    "zugong.core",
+    "zugong.rules",
+    "zugong.accounts",
+    "zugong.orgs",
+    "zugong.members",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "zugong.core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "zugong.urls"
+WSGI_APPLICATION = "zugong.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zugong.core.context_processors.scope",
+            ],
+        },
+    }
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'zugong.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    if not str(DATABASES["default"]["NAME"]).startswith(":memory:"):
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Lockout (django-axes): 5 failures for one username from one address lock it for 30 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("ZUGONG_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ZUGONG_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+# Idle sessions end after ZUGONG_SESSION_MINUTES; every request slides the window.
+SESSION_COOKIE_AGE = int(os.environ.get("ZUGONG_SESSION_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if os.environ.get("ZUGONG_HTTPS", "") in {"1", "true", "yes"}:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Everything is served from this machine: government intranets are offline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "object-src": [NONE],
+    }
+}
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# The province this installation belongs to (GB/T 2260 two-digit prefix): the shard key of big tables.
+ZUGONG_PROVINCE_CODE = os.environ.get("ZUGONG_PROVINCE_CODE", "14")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ZUGONG_LOG_LEVEL", "WARNING")},
+}
