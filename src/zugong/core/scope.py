@@ -131,9 +131,7 @@ def scope_for(user: User | None) -> Scope:
     if cached is not None:
         return cached
     if user.is_superuser and user.org_id is None:
-        scope = Scope(
-            role=Role.DEPT_ADMIN, root_path="", perms=ROLE_PERMS[Role.DEPT_ADMIN], user_id=user.pk
-        )
+        scope = Scope(role=Role.DEPT_ADMIN, root_path="", perms=ROLE_PERMS[Role.DEPT_ADMIN], user_id=user.pk)
     elif user.org_id is None or user.role not in ROLE_PERMS:
         scope = NO_SCOPE
     else:

@@ -61,7 +61,9 @@ class Member(models.Model):
     joined_on = models.DateField(_("入党日期"))
     converted_on = models.DateField(_("转正日期"), null=True, blank=True)
     status = models.CharField(_("党员类型"), max_length=16, choices=Status.choices)
-    standing = models.CharField(_("党籍状态"), max_length=16, choices=Standing.choices, default=Standing.NORMAL)
+    standing = models.CharField(
+        _("党籍状态"), max_length=16, choices=Standing.choices, default=Standing.NORMAL
+    )
     phone_enc = models.TextField(_("手机(密文)"), blank=True, editable=False)
     phone_masked = models.CharField(_("手机"), max_length=20, blank=True, editable=False)
     address = models.CharField(_("住址"), max_length=200, blank=True)
@@ -91,7 +93,8 @@ class Member(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(converted_on__isnull=True) | models.Q(converted_on__gt=models.F("joined_on")),
+                condition=models.Q(converted_on__isnull=True)
+                | models.Q(converted_on__gt=models.F("joined_on")),
                 name="member_converted_after_joined",
             ),
             models.CheckConstraint(
@@ -136,7 +139,9 @@ class MemberEvent(models.Model):
         CONVERTED = "converted", _("转正")
         STANDING = "standing", _("党籍变动")
 
-    member = models.ForeignKey(Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="events")
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
     on = models.DateField(_("日期"))
     at = models.DateTimeField(_("记录时间"), auto_now_add=True)
@@ -144,10 +149,20 @@ class MemberEvent(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL
     )
     from_org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("原组织"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "orgs.Org",
+        verbose_name=_("原组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     to_org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("新组织"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "orgs.Org",
+        verbose_name=_("新组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     note = models.CharField(_("说明"), max_length=300, blank=True)
 

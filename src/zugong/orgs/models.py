@@ -85,7 +85,7 @@ class Unit(models.Model):
     code = models.CharField(_("单位代码"), max_length=32, unique=True)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     name = models.CharField(_("单位名称"), max_length=200)
-    kind = models.CharField(_("单位类别"), max_length=16)
+    kind = models.CharField(_("单位类别"), max_length=32)
     region_code = models.CharField(_("行政区划"), max_length=12, blank=True)
     township = models.CharField(_("乡镇(街道)"), max_length=100, blank=True)
     village = models.CharField(_("村(社区)"), max_length=100, blank=True)
@@ -140,7 +140,9 @@ class CommitteeSeat(models.Model):
 
     org = models.ForeignKey(Org, verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="seats")
     post = models.CharField(_("职务"), max_length=20, choices=Post.choices)
-    duty = models.CharField(_("分工"), max_length=50, blank=True, help_text=_("如 组织委员、宣传委员、纪检委员"))
+    duty = models.CharField(
+        _("分工"), max_length=50, blank=True, help_text=_("如 组织委员、宣传委员、纪检委员")
+    )
     member = models.ForeignKey(
         "members.Member",
         verbose_name=_("党员"),

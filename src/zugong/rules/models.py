@@ -45,7 +45,9 @@ class Rule(models.Model):
         BRACKET = "bracket", _("档次")
         QUOTA = "quota", _("名额比例")
 
-    pack = models.ForeignKey(RulePack, verbose_name=_("规则包"), on_delete=models.CASCADE, related_name="rules")
+    pack = models.ForeignKey(
+        RulePack, verbose_name=_("规则包"), on_delete=models.CASCADE, related_name="rules"
+    )
     rule_id = models.CharField(_("规则编号"), max_length=16)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("规则"), max_length=200)

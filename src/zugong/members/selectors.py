@@ -1,0 +1,146 @@
+"""Scoped reads of the member registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from zugong.core.exceptions import NotInScope
+from zugong.core.scope import Scope
+from zugong.members.models import Member
+from zugong.orgs.models import Org
+
+# Age bands of the 党内统计 tables (years, inclusive).
+AGE_BANDS: list[tuple[str, str, int | None, int | None]] = [
+    ("-30", _("30岁及以下"), None, 30),
+    ("31-35", _("31至35岁"), 31, 35),
+    ("36-40", _("36至40岁"), 36, 40),
+    ("41-45", _("41至45岁"), 41, 45),
+    ("46-50", _("46至50岁"), 46, 50),
+    ("51-55", _("51至55岁"), 51, 55),
+    ("56-60", _("56至60岁"), 56, 60),
+    ("61-", _("61岁及以上"), 61, None),
+]
+# Education levels: the first digit of the GB/T 4658 code.
+EDUCATION_LEVELS = [
+    ("1", _("研究生")),
+    ("2", _("大学本科")),
+    ("3", _("大学专科")),
+    ("4", _("中专")),
+    ("6", _("高中")),
+    ("7", _("初中")),
+    ("8", _("小学")),
+    ("9", _("其他")),
+]
+SORTS = {"org": ("org_path", "name", "id"), "name": ("name", "id"), "-joined": ("-joined_on", "id")}
+
+
+@dataclass
+class MemberFilters:
+    name: str = ""
+    sex: str = ""
+    ethnicity: str = ""
+    age_band: str = ""
+    education: str = ""
+    category: str = ""
+    status: str = ""
+    join_year: int | None = None
+    is_mobile: bool | None = None
+    standing: str = Member.Standing.NORMAL
+
+    @classmethod
+    def from_mapping(cls, data) -> MemberFilters:
+        out = cls()
+        for f in fields(cls):
+            raw = data.get(f.name)
+            if raw in (None, ""):
+                continue
+            if f.name == "join_year":
+                try:
+                    out.join_year = int(raw)
+                except (TypeError, ValueError):
+                    continue
+            elif f.name == "is_mobile":
+                out.is_mobile = str(raw).lower() in {"1", "true", "yes", "on"}
+            else:
+                setattr(out, f.name, str(raw).strip())
+        return out
+
+    @property
+    def is_default(self) -> bool:
+        return self == MemberFilters()
+
+
+def birth_range(band: str, *, on: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """Birth dates (inclusive) of people whose age on `on` lies in the band."""
+    for key, _label, low, high in AGE_BANDS:
+        if key == band:
+            earliest = on - relativedelta(years=high + 1) + dt.timedelta(days=1) if high is not None else None
+            latest = on - relativedelta(years=low) if low is not None else None
+            return earliest, latest
+    raise ValueError(band)
+
+
+def members_in_scope(*, scope: Scope) -> QuerySet[Member]:
+    return scope.members(Member.objects.all())
+
+
+def member_list(
+    *,
+    scope: Scope,
+    under: Org | None = None,
+    filters: MemberFilters | None = None,
+    sort: str = "org",
+    on: dt.date | None = None,
+) -> QuerySet[Member]:
+    filters = filters or MemberFilters()
+    qs = members_in_scope(scope=scope)
+    if under is not None:
+        if not scope.is_self_only and not scope.contains(under.path):
+            raise NotInScope
+        qs = qs.filter(org_path__gte=under.path, org_path__lt=under.path + "~")
+    f = filters
+    if f.name:
+        qs = qs.filter(name__startswith=f.name) if len(f.name) < 2 else qs.filter(name__contains=f.name)
+    for field in ("sex", "ethnicity", "category", "status"):
+        value = getattr(f, field)
+        if value:
+            qs = qs.filter(**{field: value})
+    if f.standing and f.standing != "all":
+        qs = qs.filter(standing=f.standing)
+    if f.education:
+        qs = qs.filter(education__startswith=f.education)
+    if f.age_band:
+        try:
+            earliest, latest = birth_range(f.age_band, on=on or dt.date.today())
+        except ValueError:
+            earliest = latest = None
+        if earliest:
+            qs = qs.filter(birth_date__gte=earliest)
+        if latest:
+            qs = qs.filter(birth_date__lte=latest)
+    if f.join_year:
+        qs = qs.filter(
+            joined_on__gte=dt.date(f.join_year, 1, 1), joined_on__lt=dt.date(f.join_year + 1, 1, 1)
+        )
+    if f.is_mobile is not None:
+        qs = qs.filter(is_mobile=f.is_mobile)
+    return qs.select_related("org").order_by(*SORTS.get(sort, SORTS["org"]))
+
+
+def member_count(*, scope: Scope, under: Org, filters: MemberFilters, qs: QuerySet[Member]) -> int:
+    """Exact count: the stored subtree total when nothing narrows the list, else COUNT."""
+    if filters.is_default and not scope.is_self_only:
+        return under.member_total
+    return qs.count()
+
+
+def member_get(*, scope: Scope, pk: int) -> Member:
+    member = members_in_scope(scope=scope).select_related("org", "party_group").filter(pk=pk).first()
+    if member is None:
+        raise NotInScope
+    return member

@@ -1,0 +1,364 @@
+"""Writes to the member registry: validated, audited, and keeping subtree totals exact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from zugong.core import audit, codes, crypto, idnumber
+from zugong.core.paths import subtree_q
+from zugong.core.services import require
+from zugong.members.models import Member, MemberEvent, PartyGroup
+from zugong.orgs.models import BRANCH_KINDS, Org
+from zugong.orgs.services import adjust_totals
+from zugong.rules import engine
+
+AUDIT_FIELDS = [
+    "name",
+    "sex",
+    "ethnicity",
+    "id_number_masked",
+    "birth_date",
+    "native_place",
+    "education",
+    "degree",
+    "category",
+    "work_unit",
+    "job_title",
+    "joined_on",
+    "converted_on",
+    "status",
+    "standing",
+    "phone_masked",
+    "address",
+    "is_mobile",
+    "org",
+    "party_group",
+]
+# Fields a form or API may set; id_number and phone are given in clear and stored encrypted.
+INPUT_FIELDS = {
+    "name",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "birth_date",
+    "native_place",
+    "education",
+    "degree",
+    "category",
+    "work_unit",
+    "job_title",
+    "joined_on",
+    "converted_on",
+    "status",
+    "standing",
+    "phone",
+    "address",
+    "is_mobile",
+    "party_group",
+}
+CODED = {
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+    "education": "education",
+    "degree": "degree",
+    "category": "occupation",
+}
+REQUIRED = ["name", "sex", "ethnicity", "id_number", "birth_date", "joined_on", "status"]
+
+
+def counted(standing: str) -> bool:
+    """Members in the subtree totals: those whose membership is in force."""
+    return standing == Member.Standing.NORMAL
+
+
+def validate_member(data: dict[str, Any], *, instance: Member | None = None) -> dict[str, Any]:
+    """Check one member's fields against the national rules; returns the cleaned values.
+
+    Raises ValidationError with every problem keyed by field (not just the first), so forms,
+    the API and the importer report them all.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def bad(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    clean = dict(data)
+    for field in REQUIRED:
+        value = clean.get(field)
+        if value in (None, ""):
+            if field == "id_number" and instance is not None:
+                continue
+            if field == "birth_date" and clean.get("id_number"):
+                continue  # taken from the ID number below
+            bad(field, _("%(f)s不能为空") % {"f": _field_label(field)})
+    if isinstance(clean.get("name"), str):
+        clean["name"] = "".join(clean["name"].split())
+    for field, table in CODED.items():
+        value = clean.get(field)
+        if value and not codes.is_valid(table, value):
+            bad(field, _("%(f)s“%(v)s”不在代码表中") % {"f": _field_label(field), "v": value})
+    if clean.get("status") and clean["status"] not in Member.Status.values:
+        bad("status", _("党员类型应为预备党员或正式党员"))
+    if clean.get("standing") and clean["standing"] not in Member.Standing.values:
+        bad("standing", _("未知的党籍状态"))
+
+    if clean.get("id_number"):
+        try:
+            number, birth, sex = idnumber.parse(clean["id_number"])
+        except idnumber.IdNumberError as exc:
+            bad("id_number", str(exc))
+        else:
+            clean["id_number"] = number
+            if clean.get("birth_date") and clean["birth_date"] != birth:
+                bad(
+                    "birth_date",
+                    _("出生日期%(d)s与公民身份号码中的%(i)s不一致") % {"d": clean["birth_date"], "i": birth},
+                )
+            clean.setdefault("birth_date", birth)
+            if not clean.get("birth_date"):
+                clean["birth_date"] = birth
+            if clean.get("sex") and clean["sex"] in {"1", "2"} and clean["sex"] != sex:
+                bad(
+                    "sex",
+                    _("性别“%(s)s”与公民身份号码不一致(号码第17位表示%(i)s)")
+                    % {"s": codes.label("sex", clean["sex"]), "i": codes.label("sex", sex)},
+                )
+            other = Member.objects.filter(id_number_hash=crypto.blind_index(number))
+            if instance is not None:
+                other = other.exclude(pk=instance.pk)
+            if other.exists():
+                bad("id_number", _("公民身份号码已登记在其他党员名下"))
+
+    birth, joined, converted = clean.get("birth_date"), clean.get("joined_on"), clean.get("converted_on")
+    today = dt.date.today()
+    if birth and birth > today:
+        bad("birth_date", _("出生日期不能晚于今天"))
+    if joined:
+        if joined > today:
+            bad("joined_on", _("入党日期不能晚于今天"))
+        if birth:
+            age_rule = engine.rule("FZ-01", on=joined)
+            min_age = age_rule.params["min_age_years"]
+            if joined < birth + relativedelta(years=min_age):
+                bad("joined_on", _("入党时未满%(n)d周岁(%(rule)s)") % {"n": min_age, "rule": age_rule.cite})
+    status = clean.get("status")
+    if converted:
+        if converted > today:
+            bad("converted_on", _("转正日期不能晚于今天"))
+        if joined and converted <= joined:
+            bad("converted_on", _("转正日期应晚于入党日期"))
+        if status == Member.Status.PROBATIONARY:
+            bad("converted_on", _("预备党员不应有转正日期"))
+    elif status == Member.Status.FORMAL and joined:
+        probation = engine.rule("FZ-18", on=joined)
+        if joined + relativedelta(months=probation.params["probation_months"]) <= today:
+            bad("converted_on", _("正式党员应填写转正日期"))
+        else:
+            bad("status", _("入党未满预备期,应为预备党员(%(rule)s)") % {"rule": probation.cite})
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _field_label(field: str) -> str:
+    if field == "id_number":
+        return _("公民身份号码")
+    if field == "phone":
+        return _("手机")
+    return str(Member._meta.get_field(field).verbose_name)
+
+
+def _apply(member: Member, clean: dict[str, Any]) -> None:
+    for key, value in clean.items():
+        if key == "id_number":
+            member.id_number_enc = crypto.encrypt(value)
+            member.id_number_hash = crypto.blind_index(value)
+            member.id_number_masked = crypto.mask_id_number(value)
+        elif key == "phone":
+            phone = "".join(str(value or "").split())
+            member.phone_enc = crypto.encrypt(phone)
+            member.phone_masked = crypto.mask_phone(phone)
+        elif key in INPUT_FIELDS:
+            setattr(member, key, value.strip() if isinstance(value, str) else value)
+
+
+def _check_org(org: Org) -> None:
+    if not org.is_active:
+        raise ValidationError({"org": _("党组织“%(o)s”已撤销") % {"o": org.name}})
+    if org.kind not in BRANCH_KINDS:
+        raise ValidationError(
+            {
+                "org": _("党员应编入党支部、联合党支部或临时党支部,“%(o)s”是%(k)s")
+                % {"o": org.name, "k": org.get_kind_display()}
+            }
+        )
+
+
+def _check_group(group: PartyGroup | None, org: Org) -> None:
+    if group is not None and group.org_id != org.pk:
+        raise ValidationError({"party_group": _("党小组不属于该党支部")})
+
+
+@transaction.atomic
+def member_create(*, actor, org: Org, **fields) -> Member:
+    require(actor, "member.edit", org.path)
+    unknown = set(fields) - INPUT_FIELDS
+    if unknown:
+        raise ValidationError(_("未知的字段:%(f)s") % {"f": ", ".join(sorted(unknown))})
+    _check_org(org)
+    clean = validate_member(fields)
+    _check_group(clean.get("party_group"), org)
+    member = Member(
+        org=org, org_path=org.path, province_code=org.province_code or settings.ZUGONG_PROVINCE_CODE
+    )
+    _apply(member, clean)
+    member.save()
+    if counted(member.standing):
+        adjust_totals(org.path, members=1)
+    MemberEvent.objects.create(
+        member=member, kind=MemberEvent.Kind.REGISTERED, on=dt.date.today(), actor=_user(actor), to_org=org
+    )
+    audit.record(
+        actor=actor,
+        action="member.create",
+        obj=member,
+        org_path=org.path,
+        after=audit.snapshot(member, AUDIT_FIELDS),
+    )
+    return member
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, **fields) -> Member:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    require(actor, "member.edit", member.org_path)
+    unknown = set(fields) - INPUT_FIELDS
+    if unknown:
+        raise ValidationError(_("未知的字段:%(f)s") % {"f": ", ".join(sorted(unknown))})
+    merged = {k: getattr(member, k) for k in INPUT_FIELDS - {"id_number", "phone"}}
+    merged["id_number"] = crypto.decrypt(member.id_number_enc)
+    if "id_number" in fields and "birth_date" not in fields:
+        merged.pop("birth_date", None)  # follows the new number
+    merged.update(fields)
+    clean = validate_member(merged, instance=member)
+    _check_group(clean.get("party_group"), member.org)
+    before = audit.snapshot(member, AUDIT_FIELDS)
+    was_counted = counted(member.standing)
+    _apply(member, {k: v for k, v in clean.items() if k in fields or k == "birth_date"})
+    member.save()
+    if counted(member.standing) != was_counted:
+        adjust_totals(member.org_path, members=1 if counted(member.standing) else -1)
+    b, a = audit.changes(before, audit.snapshot(member, AUDIT_FIELDS))
+    if a:
+        MemberEvent.objects.create(
+            member=member,
+            kind=MemberEvent.Kind.UPDATED,
+            on=dt.date.today(),
+            actor=_user(actor),
+            note="、".join(_field_label(k) for k in a)[:300],
+        )
+        audit.record(
+            actor=actor, action="member.update", obj=member, org_path=member.org_path, before=b, after=a
+        )
+    return member
+
+
+@transaction.atomic
+def member_change_org(
+    *, actor, member: Member, to_org: Org, on: dt.date, note: str = "", _checked: bool = False
+) -> Member:
+    """Move a member to another branch inside the system (merges; transfers build on this)."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if not _checked:
+        require(actor, "member.edit", member.org_path, to_org.path)
+    _check_org(to_org)
+    if member.org_id == to_org.pk:
+        raise ValidationError({"org": _("党员已在该党支部")})
+    from_org = member.org
+    if counted(member.standing):
+        adjust_totals(member.org_path, members=-1)
+        adjust_totals(to_org.path, members=1)
+    member.org = to_org
+    member.org_path = to_org.path
+    member.party_group = None
+    member.save(update_fields=["org", "org_path", "party_group", "updated_at"])
+    MemberEvent.objects.create(
+        member=member,
+        kind=MemberEvent.Kind.ORG_CHANGED,
+        on=on,
+        actor=_user(actor),
+        from_org=from_org,
+        to_org=to_org,
+        note=note[:300],
+    )
+    audit.record(
+        actor=actor,
+        action="member.change_org",
+        obj=member,
+        org_path=to_org.path,
+        before={"org": from_org.code},
+        after={"org": to_org.code, "note": note},
+    )
+    return member
+
+
+SENSITIVE = {
+    "id_number": ("id_number_enc", "member.reveal_id_number"),
+    "phone": ("phone_enc", "member.reveal_phone"),
+}
+
+
+@transaction.atomic
+def member_reveal(*, actor, member: Member, field: str) -> str:
+    """The clear value of 公民身份号码 or 手机; every call is an audit entry."""
+    from zugong.core.scope import scope_for
+
+    if field not in SENSITIVE:
+        raise ValueError(field)
+    scope = scope_for(actor)
+    if scope.is_self_only and scope.member_id == member.pk:
+        pass
+    else:
+        require(actor, "member.reveal", member.org_path)
+    column, action = SENSITIVE[field]
+    value = crypto.decrypt(getattr(member, column))
+    audit.record(actor=actor, action=action, obj=member, org_path=member.org_path, after={"field": field})
+    return value
+
+
+def move_member_paths(old_prefix: str, new_prefix: str) -> int:
+    """Members follow their orgs when a subtree moves: one UPDATE over the subtree's range."""
+    return Member.objects.filter(subtree_q(old_prefix, "org_path")).update(
+        org_path=Concat(Value(new_prefix), Substr("org_path", len(old_prefix) + 1))
+    )
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+@transaction.atomic
+def party_group_create(*, actor, org: Org, name: str, leader_name: str = "") -> PartyGroup:
+    require(actor, "org.edit", org.path)
+    if org.kind not in BRANCH_KINDS:
+        raise ValidationError({"org": _("党小组只能设在党支部下")})
+    if PartyGroup.objects.filter(org=org, name=name.strip()).exists():
+        raise ValidationError({"name": _("该党支部已有同名党小组")})
+    group = PartyGroup.objects.create(org=org, name=name.strip(), leader_name=leader_name.strip())
+    audit.record(
+        actor=actor,
+        action="party_group.create",
+        obj=group,
+        org_path=org.path,
+        after={"name": group.name, "leader_name": group.leader_name},
+    )
+    return group

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from zugong.core.scope import Role  # noqa: E402
+from zugong.orgs.models import Org, OrgKind  # noqa: E402
+
+from .factories import make_member, make_org, make_unit, make_user  # noqa: E402
+
+
+@dataclass
+class Tree:
+    """A small county: two townships, branches under each, and a general branch."""
+
+    county: Org
+    town_a: Org
+    town_b: Org
+    branch_a1: Org
+    general_a: Org
+    branch_a2: Org
+    branch_b1: Org
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    county = make_org(None, kind=OrgKind.COMMITTEE, code="C0", name="泽州县委")
+    town_a = make_org(county, kind=OrgKind.COMMITTEE, code="C0A", name="甲镇党委")
+    town_b = make_org(county, kind=OrgKind.COMMITTEE, code="C0B", name="乙镇党委")
+    branch_a1 = make_org(town_a, code="C0A1", name="甲村党支部")
+    general_a = make_org(town_a, kind=OrgKind.GENERAL_BRANCH, code="C0AG", name="甲镇中学党总支")
+    branch_a2 = make_org(general_a, code="C0AG1", name="甲镇中学第一党支部")
+    branch_b1 = make_org(town_b, code="C0B1", name="乙村党支部")
+    return Tree(county, town_a, town_b, branch_a1, general_a, branch_a2, branch_b1)
+
+
+@pytest.fixture
+def accounts(tree):
+    """One account per role, bound at a sensible depth, plus a member with a self-service account."""
+    member = make_member(tree.branch_a1, name="张三")
+    return {
+        "superuser": make_user(Role.DEPT_ADMIN, None, username="root", superuser=True),
+        "dept_admin": make_user(Role.DEPT_ADMIN, tree.county, username="admin"),
+        "organizer_a": make_user(Role.COMMITTEE_ORGANIZER, tree.town_a, username="organizer_a"),
+        "organizer_b": make_user(Role.COMMITTEE_ORGANIZER, tree.town_b, username="organizer_b"),
+        "secretary_a1": make_user(Role.BRANCH_SECRETARY, tree.branch_a1, username="secretary_a1"),
+        "leader_a": make_user(Role.LEADER, tree.town_a, username="leader_a"),
+        "cadre_office": make_user(Role.CADRE_OFFICE, tree.county, username="cadre"),
+        "talent_office": make_user(Role.TALENT_OFFICE, tree.county, username="talent"),
+        "member": make_user(Role.MEMBER, tree.branch_a1, member=member, username="member_zs"),
+        "member_record": member,
+    }
+
+
+def refreshed(org: Org) -> Org:
+    return Org.objects.get(pk=org.pk)
+
+
+__all__ = ["Tree", "make_member", "make_org", "make_unit", "make_user", "refreshed"]
