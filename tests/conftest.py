@@ -7,10 +7,10 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from zugong.core.scope import Role  # noqa: E402
-from zugong.orgs.models import Org, OrgKind  # noqa: E402
+from zugong.core.scope import Role
+from zugong.orgs.models import Org, OrgKind
 
-from .factories import make_member, make_org, make_unit, make_user  # noqa: E402
+from .factories import make_member, make_org, make_unit, make_user
 
 
 @dataclass

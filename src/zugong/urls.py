@@ -1,3 +1,7 @@
 from django.urls import path
 
-urlpatterns: list = []
+from zugong.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+]

@@ -14,9 +14,9 @@ class CodeItem(models.Model):
     """
 
     table = models.CharField(_("代码表"), max_length=32)
-    code = models.CharField(_("代码"), max_length=16)
+    code = models.CharField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=100)
-    parent_code = models.CharField(_("上级代码"), max_length=16, blank=True)
+    parent_code = models.CharField(_("上级代码"), max_length=32, blank=True)
     synonyms = models.JSONField(_("同义词"), default=list, blank=True)
     sort = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -74,3 +74,6 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, blank=True)
     count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.count}"

@@ -129,6 +129,9 @@ class OrgUnit(models.Model):
         verbose_name_plural = _("组织所在单位")
         constraints = [models.UniqueConstraint(fields=["org", "unit"], name="orgunit_org_unit_uniq")]
 
+    def __str__(self) -> str:
+        return f"{self.org_id}→{self.unit_id}"
+
 
 class CommitteeSeat(models.Model):
     """A seat of an org's committee (班子): 书记, 副书记 or 委员 with a duty, for a dated term."""
