@@ -1,7 +1,21 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import TemplateView
 
 from zugong.api import api
+from zugong.core import views as core_views
 
 urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "logged-out/", TemplateView.as_view(template_name="registration/logged_out.html"), name="logout_page"
+    ),
+    path("orgs/", include("zugong.orgs.urls")),
+    path("units/", include("zugong.orgs.unit_urls")),
+    path("members/", include("zugong.members.urls")),
+    path("accounts/", include("zugong.accounts.urls")),
+    path("audit/", include("zugong.core.urls")),
     path("api/", api.urls),
 ]

@@ -137,10 +137,10 @@ def scope_for(user: User | None) -> Scope:
     else:
         scope = Scope(
             role=user.role,
-            root_path=user.org.path,
+            root_path=user.org.path if user.org else None,
             member_id=user.member_id,
             perms=ROLE_PERMS[user.role],
             user_id=user.pk,
         )
-    user._zugong_scope = scope
+    user._zugong_scope = scope  # type: ignore[attr-defined]
     return scope

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from zugong.core.exceptions import NotInScope
@@ -15,7 +16,7 @@ from zugong.members.models import Member
 from zugong.orgs.models import Org
 
 # Age bands of the 党内统计 tables (years, inclusive).
-AGE_BANDS: list[tuple[str, str, int | None, int | None]] = [
+AGE_BANDS: list[tuple[str, str | Promise, int | None, int | None]] = [
     ("-30", _("30岁及以下"), None, 30),
     ("31-35", _("31至35岁"), 31, 35),
     ("36-40", _("36至40岁"), 36, 40),

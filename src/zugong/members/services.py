@@ -113,19 +113,20 @@ def validate_member(data: dict[str, Any], *, instance: Member | None = None) -> 
 
     if clean.get("id_number"):
         try:
-            number, birth, sex = idnumber.parse(clean["id_number"])
+            number, id_birth, sex = idnumber.parse(clean["id_number"])
         except idnumber.IdNumberError as exc:
             bad("id_number", str(exc))
         else:
             clean["id_number"] = number
-            if clean.get("birth_date") and clean["birth_date"] != birth:
+            if clean.get("birth_date") and clean["birth_date"] != id_birth:
                 bad(
                     "birth_date",
-                    _("出生日期%(d)s与公民身份号码中的%(i)s不一致") % {"d": clean["birth_date"], "i": birth},
+                    _("出生日期%(d)s与公民身份号码中的%(i)s不一致")
+                    % {"d": clean["birth_date"], "i": id_birth},
                 )
-            clean.setdefault("birth_date", birth)
+            clean.setdefault("birth_date", id_birth)
             if not clean.get("birth_date"):
-                clean["birth_date"] = birth
+                clean["birth_date"] = id_birth
             if clean.get("sex") and clean["sex"] in {"1", "2"} and clean["sex"] != sex:
                 bad(
                     "sex",
@@ -174,7 +175,7 @@ def _field_label(field: str) -> str:
         return _("公民身份号码")
     if field == "phone":
         return _("手机")
-    return str(Member._meta.get_field(field).verbose_name)
+    return str(getattr(Member._meta.get_field(field), "verbose_name", field))
 
 
 def _apply(member: Member, clean: dict[str, Any]) -> None:
