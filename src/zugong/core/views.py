@@ -19,7 +19,7 @@ def home(request):
         return redirect("members:me")
     if scope.has("org.view"):
         return redirect("orgs:tree")
-    return redirect("logout_page")
+    return redirect("no_access")
 
 
 def apply_service_errors(form, exc: ValidationError) -> None:
