@@ -4,6 +4,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -11,6 +12,19 @@ from zugong.core.scope import Role
 from zugong.orgs.models import Org, OrgKind
 
 from .factories import make_member, make_org, make_unit, make_user
+
+
+class FastArgon2Hasher(Argon2PasswordHasher):
+    """Still argon2 (the production algorithm), with the cheapest parameters: tests create many accounts."""
+
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["tests.conftest.FastArgon2Hasher"]
 
 
 @dataclass
