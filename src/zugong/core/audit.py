@@ -6,10 +6,10 @@ import datetime as dt
 import decimal
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from zugong.core import context
 from zugong.core.models import AuditEntry, AuditHead
@@ -29,7 +29,7 @@ def snapshot(obj: Model, fields: list[str]) -> dict[str, Any]:
     """The named fields of `obj` as JSON-ready values (foreign keys by id)."""
     out: dict[str, Any] = {}
     for name in fields:
-        field = obj._meta.get_field(name)
+        field = cast(Field, obj._meta.get_field(name))  # snapshots name concrete fields only
         value = getattr(obj, field.attname)
         out[name] = _jsonable(value)
     return out

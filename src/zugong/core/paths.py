@@ -19,7 +19,7 @@ def subtree_q(prefix: str, field: str = "path") -> Q:
 
 
 def in_subtree(path: str | None, prefix: str) -> bool:
-    return bool(path) and path.startswith(prefix)
+    return bool(path and path.startswith(prefix))
 
 
 def ancestor_paths(path: str, *, include_self: bool = True) -> list[str]:
