@@ -6,6 +6,7 @@ SECRET_KEY        default: generated once and kept in the data folder
 ZUGONG_DEBUG      "1" turns on Django's debug mode (never in production)
 ZUGONG_FIELD_KEY  base64 key for sensitive fields; default: generated once and kept in the data folder
 ZUGONG_SESSION_MINUTES  idle timeout of a session (default 30)
+ZUGONG_PROXY_COUNT  number of trusted reverse proxies in front (X-Forwarded-For), default 0
 """
 
 from __future__ import annotations
@@ -143,6 +144,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind N trusted reverse proxies, lockout and audit use the client address from X-Forwarded-For.
+ZUGONG_PROXY_COUNT = int(os.environ.get("ZUGONG_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "zugong.core.context.client_ip_of"
 
 # Idle sessions end after ZUGONG_SESSION_MINUTES; every request slides the window.
 SESSION_COOKIE_AGE = int(os.environ.get("ZUGONG_SESSION_MINUTES", "30")) * 60

@@ -89,3 +89,24 @@ def test_term_renew_restarts_the_clock(tree):
     services.term_renew(actor=None, org=tree.branch_a2, on=dt.date.today() - relativedelta(months=1))
     tree.branch_a2.refresh_from_db()
     assert selectors.org_term(tree.branch_a2).state == "ok"
+
+
+@pytest.mark.django_db
+def test_committees_have_five_year_terms(tree):
+    tree.town_a.term_started_on = dt.date(2022, 1, 1)
+    term = selectors.org_term(tree.town_a, on=dt.date(2026, 1, 1))
+    assert term.years == 5 and "EL-01" in term.cite
+
+
+@pytest.mark.django_db
+def test_secretary_with_short_party_age_is_flagged(tree):
+    member = make_member(tree.branch_a2, joined_on=dt.date(2023, 6, 1), converted_on=dt.date(2024, 6, 1))
+    services.seat_add(
+        actor=None,
+        org=tree.branch_a2,
+        post="secretary",
+        person_name=member.name,
+        member=member,
+        started_on=dt.date(2024, 1, 1),
+    )
+    assert any("ZB-06" in v for v in selectors.org_vacancies(tree.branch_a2))

@@ -12,7 +12,7 @@ class RequestIdMiddleware:
     def __call__(self, request):
         rid = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         t1 = context.request_id.set(rid)
-        t2 = context.client_ip.set(request.META.get("REMOTE_ADDR", ""))
+        t2 = context.client_ip.set(context.client_ip_of(request))
         request.request_id = rid
         try:
             response = self.get_response(request)

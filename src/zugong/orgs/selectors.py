@@ -97,9 +97,14 @@ def org_term(org: Org, *, on: dt.date | None = None) -> TermStatus:
     on = on or dt.date.today()
     term_rule = engine.rule("ZB-05", on=org.term_started_on or on)
     remind_rule = engine.rule("ZB-07", on=on)
-    kinds = set(OrgUnit.objects.filter(org=org).values_list("unit__kind", flat=True))
-    village = bool(kinds & set(term_rule.params["village_community_unit_kinds"]))
-    years = term_rule.params["village_community_years" if village else "default_years"]
+    committee_rule = engine.rule("EL-01", on=org.term_started_on or on)
+    if org.kind in committee_rule.params["committee_kinds"]:
+        term_rule = committee_rule
+        years = committee_rule.params["committee_years"]
+    else:
+        kinds = set(OrgUnit.objects.filter(org=org).values_list("unit__kind", flat=True))
+        village = bool(kinds & set(term_rule.params["village_community_unit_kinds"]))
+        years = term_rule.params["village_community_years" if village else "default_years"]
     if not org.term_started_on:
         return TermStatus(None, years, None, None, "unknown", term_rule.cite, remind_rule.cite)
     due = org.term_started_on + relativedelta(years=years)
@@ -122,8 +127,18 @@ def org_vacancies(org: Org, seats: list[CommitteeSeat] | None = None) -> list[st
 
     seats = current_seats(org) if seats is None else seats
     out: list[str] = []
-    if not any(s.post == CommitteeSeat.Post.SECRETARY for s in seats):
+    secretary = next((s for s in seats if s.post == CommitteeSeat.Post.SECRETARY), None)
+    if secretary is None:
         out.append(_("书记空缺"))
+    elif org.kind in BRANCH_KINDS and secretary.member is not None:
+        age_rule = engine.rule("ZB-06")
+        years = age_rule.params["secretary_min_party_years"]
+        since = secretary.member.joined_on
+        if since and secretary.started_on < since + relativedelta(years=years):
+            out.append(
+                _("书记%(n)s任职时党龄不足%(y)d年(%(rule)s)")
+                % {"n": secretary.person_name, "y": years, "rule": age_rule.cite}
+            )
     if org.kind in BRANCH_KINDS and org.is_active:
         rule = engine.rule("ZB-04")
         formal = Member.objects.filter(org=org, status="formal", standing="normal").count()
@@ -183,3 +198,22 @@ def unit_get(*, scope: Scope, code: str) -> Unit:
     if unit is None:
         raise NotInScope
     return unit
+
+
+def org_trails(*, scope: Scope, orgs: list[Org]) -> dict[int, list[Org]]:
+    """For each org, its ancestors within the scope (root first): one query for any number of orgs."""
+    root_len = max(len(scope.root_path or ""), Org.steplen)
+
+    def above(path: str) -> list[str]:
+        return [path[:i] for i in range(root_len, len(path), Org.steplen)]
+
+    wanted = {p for o in orgs for p in above(o.path)}
+    by_path = {a.path: a for a in Org.objects.filter(path__in=wanted)} if wanted else {}
+    return {o.pk: [by_path[p] for p in above(o.path) if p in by_path] for o in orgs}
+
+
+def seat_get(*, scope: Scope, pk: int) -> CommitteeSeat:
+    seat = CommitteeSeat.objects.select_related("org", "member").filter(pk=pk).first()
+    if seat is None or not scope.has("org.view") or not scope.contains(seat.org.path):
+        raise NotInScope
+    return seat

@@ -457,7 +457,8 @@ def seat_end(*, actor, seat: CommitteeSeat, ended_on: dt.date) -> CommitteeSeat:
 
 @transaction.atomic
 def term_renew(*, actor, org: Org, on: dt.date) -> Org:
-    """Record a 换届: a new term starts on `on`; seats of the old term end that day unless kept."""
+    """Record a 换届: a new term starts on `on`. Seats are ended or added one by one (people are
+    often re-elected), so the committee's history stays exact."""
     org = Org.objects.select_for_update().get(pk=org.pk)
     require(actor, "org.edit", org.path)
     if org.term_started_on and on <= org.term_started_on:
