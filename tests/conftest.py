@@ -5,13 +5,19 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from hypothesis import settings as hypothesis_settings
 
 from zugong.core.scope import Role
 from zugong.orgs.models import Org, OrgKind
 
 from .factories import make_member, make_org, make_unit, make_user
+
+# Browser tests drive a live server from the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# The machine is shared and small: judge properties, not wall-clock time per example.
+hypothesis_settings.register_profile("zugong", deadline=None)
+hypothesis_settings.load_profile("zugong")
 
 
 class FastArgon2Hasher(Argon2PasswordHasher):

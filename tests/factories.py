@@ -49,7 +49,11 @@ def make_unit(managing_org: Org, *, kind: str = "private", **extra) -> Unit:
 
 
 def id_number_for(birth: dt.date, sex: str = "1", seq: int | None = None) -> str:
-    return idnumber.make("140525", birth, next(_seq) if seq is None else seq, sex)
+    """A valid, unique number: the sequence also varies the region part, so any number of members
+    may share a birth date."""
+    n = next(_seq) if seq is None else seq
+    region = "140525" if n < 100 else f"14{n // 100 % 10000:04d}"
+    return idnumber.make(region, birth, n % 100, sex)
 
 
 def member_fields(**overrides) -> dict:

@@ -53,9 +53,7 @@ def _check_role(actor, role: str) -> None:
     if role not in ROLE_PERMS:
         raise ValidationError({"role": _("未知的角色:%(r)s") % {"r": role}})
     if role not in assignable_roles(actor):
-        raise ValidationError(
-            {"role": _("无权分配角色“%(r)s”") % {"r": User.RoleChoice(role).label}}
-        )
+        raise ValidationError({"role": _("无权分配角色“%(r)s”") % {"r": User.RoleChoice(role).label}})
 
 
 def _bind(role: str, org: Org | None, member: Member | None, account: User | None = None) -> Org | None:
@@ -77,13 +75,27 @@ def _bind(role: str, org: Org | None, member: Member | None, account: User | Non
     return org
 
 
+def _password_message(error: ValidationError) -> str:
+    """Django's validator messages, in Chinese whatever its own catalogue holds."""
+    params = error.params or {}
+    if error.code == "password_too_short":
+        return _("密码太短,至少需要%(n)d个字符") % {"n": params.get("min_length", 0)}
+    if error.code == "password_too_similar":
+        return _("密码与%(f)s太相似") % {"f": params.get("verbose_name", _("账号信息"))}
+    if error.code == "password_too_common":
+        return _("密码太常见,容易被猜中")
+    if error.code == "password_entirely_numeric":
+        return _("密码不能全是数字")
+    return error.messages[0]
+
+
 def _check_password(password: str, user: User) -> None:
     if not password:
         raise ValidationError({"password": _("密码不能为空")})
     try:
         password_validation.validate_password(password, user=user)
     except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
+        raise ValidationError({"password": [_password_message(e) for e in exc.error_list]}) from exc
 
 
 @transaction.atomic
@@ -140,8 +152,8 @@ def account_update(
 ) -> User:
     account = User.objects.select_for_update().select_related("org", "member").get(pk=account.pk)
     _require_manage(actor, _org_path(account))
-    if account.role:
-        _check_role(actor, account.role)  # nobody manages an account above its own rank
+    if account.role and account.role not in assignable_roles(actor):
+        raise PermissionDenied  # nobody manages an account above its own rank
     is_self = actor is not None and actor.pk == account.pk
     if is_self and (
         (role is not UNSET and role != account.role)
@@ -251,10 +263,3 @@ def tokens_revoke_all(*, actor, account: User) -> int:
         after={"token_ids": [t.pk for t in live], "prefixes": [t.prefix for t in live]},
     )
     return len(live)
-
-
-def ensure_actor_may_manage(actor, account: User) -> None:
-    """For views: NotInScope/PermissionDenied exactly as the services would raise them."""
-    _require_manage(actor, _org_path(account))
-    if actor is not None and not scope_for(actor).has("account.manage"):
-        raise PermissionDenied

@@ -1,0 +1,143 @@
+"""The permission matrix over every API endpoint: anonymous, out of scope, in scope read-only, editor.
+
+The rows are checked against the routes registered with ninja, so a new endpoint without a row fails.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from zugong.api import api as ninja_api
+
+from ..factories import make_unit, member_fields
+
+_seq = itertools.count(1)
+
+
+@dataclass
+class World:
+    tree: object
+    accounts: dict
+    unit: object
+    member: object
+
+
+@dataclass(frozen=True)
+class Row:
+    request: Callable[[World], tuple[str, dict | None]]
+    ok: int  # what the in-scope editor gets
+    outside: int = 404
+    read_only: int | None = None  # None: same as `ok` for reads, 403 for writes
+
+
+def _new_member(w: World) -> dict:
+    fields = member_fields()
+    fields.update({"org": w.tree.branch_a1.code})
+    return fields
+
+
+MATRIX: dict[tuple[str, str], Row] = {
+    ("GET", "/api/me"): Row(lambda w: ("/api/me", None), 200, outside=200),
+    ("GET", "/api/orgs"): Row(lambda w: (f"/api/orgs?under={w.tree.town_a.code}", None), 200),
+    ("POST", "/api/orgs"): Row(
+        lambda w: (
+            "/api/orgs",
+            {
+                "parent": w.tree.town_a.code,
+                "code": f"NEW{next(_seq)}",
+                "name": "新建党支部",
+                "kind": "branch",
+            },
+        ),
+        201,
+    ),
+    ("GET", "/api/orgs/{code}"): Row(lambda w: (f"/api/orgs/{w.tree.branch_a1.code}", None), 200),
+    ("PATCH", "/api/orgs/{code}"): Row(
+        lambda w: (f"/api/orgs/{w.tree.branch_a1.code}", {"phone": "0356-2020202"}), 200
+    ),
+    ("GET", "/api/orgs/{code}/children"): Row(
+        lambda w: (f"/api/orgs/{w.tree.town_a.code}/children", None), 200
+    ),
+    ("GET", "/api/units"): Row(lambda w: (f"/api/units?under={w.tree.town_a.code}", None), 200),
+    ("POST", "/api/units"): Row(
+        lambda w: (
+            "/api/units",
+            {
+                "managing_org": w.tree.town_a.code,
+                "code": f"NU{next(_seq)}",
+                "name": "新单位",
+                "kind": "private",
+            },
+        ),
+        201,
+    ),
+    ("GET", "/api/units/{code}"): Row(lambda w: (f"/api/units/{w.unit.code}", None), 200),
+    ("PATCH", "/api/units/{code}"): Row(lambda w: (f"/api/units/{w.unit.code}", {"employees": 12}), 200),
+    ("GET", "/api/members"): Row(lambda w: (f"/api/members?org={w.tree.town_a.code}", None), 200),
+    ("POST", "/api/members"): Row(lambda w: ("/api/members", _new_member(w)), 201),
+    ("GET", "/api/members/{member_id}"): Row(lambda w: (f"/api/members/{w.member.pk}", None), 200),
+    ("PATCH", "/api/members/{member_id}"): Row(
+        lambda w: (f"/api/members/{w.member.pk}", {"address": "甲村一组"}), 200
+    ),
+    ("POST", "/api/members/{member_id}/reveal"): Row(
+        lambda w: (f"/api/members/{w.member.pk}/reveal", {"field": "phone"}), 200
+    ),
+}
+
+# who is who: every account below is a fixture of tests/conftest.py
+OUTSIDE = "organizer_b"  # committee organizer of the other township: full rights, other subtree
+READ_ONLY = "leader_a"  # leader of town A: sees everything under it, changes nothing
+EDITOR = "organizer_a"  # committee organizer of town A
+
+
+def registered_endpoints() -> set[tuple[str, str]]:
+    """(method, path) of every operation registered with the API, path params as {name}."""
+    out = set()
+    for bound in ninja_api._get_bound_routers():
+        for path, view in bound.path_operations.items():
+            full = "/api" + re.sub(r"\{\w+:(\w+)\}", r"{\1}", bound.prefix + path)
+            for operation in view.operations:
+                out.update((method, full.rstrip("/")) for method in operation.methods)
+    return out
+
+
+def test_matrix_covers_every_endpoint():
+    assert registered_endpoints() == set(MATRIX)
+
+
+@pytest.fixture
+def world(tree, accounts) -> World:
+    return World(
+        tree, accounts, make_unit(tree.town_a, code="UA1", name="甲镇某公司"), accounts["member_record"]
+    )
+
+
+def _expected(method: str, row: Row, who: str) -> int:
+    if who == "anonymous":
+        return 401
+    if who == OUTSIDE:
+        return row.outside
+    if who == READ_ONLY:
+        if row.read_only is not None:
+            return row.read_only
+        return row.ok if method == "GET" else 403
+    return row.ok
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["anonymous", OUTSIDE, READ_ONLY, EDITOR])
+@pytest.mark.parametrize(("method", "template"), sorted(MATRIX))
+def test_permission_matrix(api, world, method, template, who):
+    row = MATRIX[(method, template)]
+    path, body = row.request(world)
+    response = api(method, path, None if who == "anonymous" else who, body)
+    expected = _expected(method, row, who)
+    assert response.status_code == expected, (who, method, path, response.content.decode())
+    assert response["Content-Type"].startswith("application/json")
+    if expected >= 400:
+        assert isinstance(response.json()["detail"], str)
