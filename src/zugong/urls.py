@@ -9,9 +9,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "logged-out/", TemplateView.as_view(template_name="registration/logged_out.html"), name="logout_page"
-    ),
+    path("no-access/", TemplateView.as_view(template_name="registration/no_access.html"), name="no_access"),
     path("orgs/", include("zugong.orgs.urls")),
     path("units/", include("zugong.orgs.unit_urls")),
     path("members/", include("zugong.members.urls")),
