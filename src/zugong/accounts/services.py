@@ -37,7 +37,7 @@ def assignable_roles(actor) -> list[str]:
 
 
 def _org_path(account: User) -> str:
-    return account.org.path if account.org_id else ""
+    return account.org.path if account.org else ""
 
 
 def _require_manage(actor, *paths: str) -> None:
@@ -263,3 +263,20 @@ def tokens_revoke_all(*, actor, account: User) -> int:
         after={"token_ids": [t.pk for t in live], "prefixes": [t.prefix for t in live]},
     )
     return len(live)
+
+
+@transaction.atomic
+def account_unlock(*, actor, account: User) -> int:
+    """Clear the login failures that locked `account` (django-axes); returns how many were cleared."""
+    from axes.utils import reset
+
+    _require_manage(actor, _org_path(account))
+    removed = reset(username=account.username)
+    audit.record(
+        actor=actor,
+        action="account.unlock",
+        obj=account,
+        org_path=_org_path(account),
+        after={"attempts_cleared": removed},
+    )
+    return removed

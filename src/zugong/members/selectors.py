@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from zugong.core import codes, crypto, idnumber
 from zugong.core.exceptions import NotInScope
 from zugong.core.scope import Scope
 from zugong.members.models import Member
@@ -107,12 +108,15 @@ def member_list(
     f = filters
     if f.name:
         qs = qs.filter(name__startswith=f.name) if len(f.name) < 2 else qs.filter(name__contains=f.name)
-    for field in ("sex", "ethnicity", "category", "status"):
+    for field in ("sex", "ethnicity", "status"):
         value = getattr(f, field)
         if value:
             qs = qs.filter(**{field: value})
     if f.standing and f.standing != "all":
         qs = qs.filter(standing=f.standing)
+    if f.category:  # a top-level 人员类别 takes in its sub-categories
+        children = [code for code, _label in codes.choices("occupation", parent=f.category)]
+        qs = qs.filter(category__in=[f.category, *children]) if children else qs.filter(category=f.category)
     if f.education:
         qs = qs.filter(education__startswith=f.education)
     if f.age_band:
@@ -145,3 +149,12 @@ def member_get(*, scope: Scope, pk: int) -> Member:
     if member is None:
         raise NotInScope
     return member
+
+
+def member_by_id_number(*, scope: Scope, id_number: str) -> Member | None:
+    """The member in scope holding this 公民身份号码 (found by its keyed hash), or None."""
+    number = idnumber.normalize(id_number or "")
+    if not number:
+        return None
+    qs = members_in_scope(scope=scope).select_related("org")
+    return qs.filter(id_number_hash=crypto.blind_index(number)).first()
