@@ -13,6 +13,15 @@ from zugong.core.models import AuditEntry
 PASSWORD = "Qingshan-Lvshui-2026"
 
 
+@pytest.fixture
+def keep_connection(monkeypatch):
+    """run_from_argv closes every connection when it ends, which on PostgreSQL would end the
+    test's transaction; the command under test must not take the test database down with it."""
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
 def run(*args: str) -> str:
     out = io.StringIO()
     call_command("account", *args, stdout=out)
@@ -100,7 +109,9 @@ class FakeStdin(io.StringIO):
 
 
 @pytest.mark.django_db
-def test_create_without_password_and_without_terminal_exits_non_zero(tree, monkeypatch, capsys):
+def test_create_without_password_and_without_terminal_exits_non_zero(
+    tree, monkeypatch, capsys, keep_connection
+):
     monkeypatch.setattr(sys, "stdin", FakeStdin(tty=False))
     with pytest.raises(SystemExit) as exit_:
         Command().run_from_argv(
@@ -124,7 +135,7 @@ def test_create_prompts_twice_on_a_terminal(tree, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_token_prints_one_line_that_authenticates(client, tree, accounts, capsys):
+def test_token_prints_one_line_that_authenticates(client, tree, accounts, capsys, keep_connection):
     Command().run_from_argv(["zugong", "account", "token", "leader_a"])
     stdout = capsys.readouterr().out
     assert stdout.count("\n") == 1

@@ -150,7 +150,7 @@ def account_update(
     display_name: str = UNSET,
     is_active: bool = UNSET,
 ) -> User:
-    account = User.objects.select_for_update().select_related("org", "member").get(pk=account.pk)
+    account = User.objects.select_for_update(of=("self",)).select_related("org", "member").get(pk=account.pk)
     _require_manage(actor, _org_path(account))
     if account.role and account.role not in assignable_roles(actor):
         raise PermissionDenied  # nobody manages an account above its own rank
@@ -192,7 +192,7 @@ def account_update(
 @transaction.atomic
 def account_set_password(*, actor, account: User, password: str) -> User:
     """A new password for `account`; its holder may change its own, managers those in their scope."""
-    account = User.objects.select_for_update().select_related("org").get(pk=account.pk)
+    account = User.objects.select_for_update(of=("self",)).select_related("org").get(pk=account.pk)
     if actor is None or actor.pk != account.pk:
         _require_manage(actor, _org_path(account))
     _check_password(password, account)
@@ -229,7 +229,7 @@ def token_issue(*, actor, account: User) -> str:
 
 @transaction.atomic
 def token_revoke(*, actor, token: ApiToken) -> ApiToken:
-    token = ApiToken.objects.select_for_update().select_related("user__org").get(pk=token.pk)
+    token = ApiToken.objects.select_for_update(of=("self",)).select_related("user__org").get(pk=token.pk)
     _require_token_owner_or_manager(actor, token.user)
     if token.revoked_at is not None:
         return token
