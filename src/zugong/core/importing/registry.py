@@ -1,0 +1,18 @@
+"""Every importer by name: the CLI (`zugong import NAME`, `zugong template NAME`), the web upload
+page and the background task look importers up here. A module that adds an importer adds a line."""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+
+IMPORTERS: dict[str, str] = {
+    "orgs": "zugong.orgs.importers.OrgImporter",
+    "members": "zugong.members.importers.MemberImporter",
+}
+
+
+def get(name: str):
+    try:
+        return import_string(IMPORTERS[name])
+    except KeyError as exc:
+        raise LookupError(name) from exc
