@@ -1,0 +1,245 @@
+"""`seed()`: build a scale's plan and write it into an empty tree, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from zugong.core import audit
+from zugong.demo import builder
+from zugong.demo.pg import relax_constraints, restore_constraints
+from zugong.demo.writer import Progress, Writer
+from zugong.members.models import Member, PartyGroup
+from zugong.orgs.management.commands.recount import recount_totals
+from zugong.orgs.models import CommitteeSeat, Org, OrgEvent, OrgUnit, Unit
+
+SCALES = builder.SCALES
+TABLES = [Org, Unit, OrgUnit, Member, PartyGroup, CommitteeSeat, OrgEvent]
+
+
+class SeedRefused(Exception):
+    """The database is not empty (and --force was not given)."""
+
+
+@dataclass
+class Summary:
+    scale: str
+    seed: int
+    as_of: dt.date
+    orgs: int
+    units: int
+    members: int
+    normal_members: int
+    seats: int
+    groups: int
+    root_code: str
+    root_name: str
+    recount_changed: int
+    wiped: dict
+    seconds: float
+
+
+def seed(
+    *,
+    scale: str,
+    seed: int = 2026,
+    as_of: dt.date | None = None,
+    force: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+    note: Callable[[str], None] | None = None,
+    workers: int | None = None,
+) -> Summary:
+    """Generate `scale` from `seed` into the database. Refuses a database that already holds
+    organizations unless `force`, which first removes every org, unit and member."""
+    if scale not in SCALES:
+        raise ValueError(scale)
+    as_of = as_of or dt.date.today()
+    started = time.monotonic()
+    with transaction.atomic():
+        existing = Org.objects.count()
+        wiped: dict = {}
+        if existing:
+            if not force:
+                raise SeedRefused(
+                    _(
+                        "数据库中已有%(n)d个党组织,演示数据只能生成到空库。"
+                        "如确需重建,请加 --force:将先删除全部党组织、单位和党员(账号保留但解除绑定)。"
+                    )
+                    % {"n": existing}
+                )
+            wiped = wipe()
+        say = note or (lambda message: None)
+        restore = []
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Bulk load: the session may use what the box has for sorting and index upkeep.
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")
+                # Run the checks the wipe queued now: ALTER TABLE refuses tables with pending events.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            restore = relax_constraints([m._meta.db_table for m in TABLES])
+        writer = Writer(as_of=as_of, progress=progress, workers=workers)
+        plan = builder.build(scale, seed)
+        root_id, _root_path = writer.write(plan)
+        if restore:
+            say(_("正在重建索引和约束……"))
+            restore_constraints(restore)
+        _reset_sequences()
+        say(_("正在核算各级党组织的合计数……"))
+        _checked, changed = recount_totals()
+        root = Org.objects.get(pk=root_id)
+        summary = Summary(
+            scale=scale,
+            seed=seed,
+            as_of=as_of,
+            orgs=writer.counts["orgs"],
+            units=writer.counts["units"],
+            members=writer.counts["members"],
+            normal_members=writer.counts["normal"],
+            seats=writer.counts["seats"],
+            groups=writer.counts["groups"],
+            root_code=root.code,
+            root_name=root.name,
+            recount_changed=changed,
+            wiped=wiped,
+            seconds=0.0,
+        )
+        audit.record(
+            actor=None,
+            action="seed",
+            obj=root,
+            org_path=root.path,
+            after={
+                "scale": scale,
+                "seed": seed,
+                "as_of": as_of,
+                "orgs": summary.orgs,
+                "units": summary.units,
+                "members": summary.members,
+                "wiped": wiped,
+            },
+        )
+    if connection.vendor == "postgresql":
+        say(_("正在更新统计信息……"))
+        with connection.cursor() as cursor:
+            for model in TABLES:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _reset_sequences() -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), TABLES)
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
+def wipe() -> dict:
+    """Remove every org, unit, member and what hangs off them (seats, groups, events, and rows of
+    other apps that belong to an org or member). Accounts are kept but unbound: deleting them
+    would break the audit chain, which names its actors."""
+    from zugong.accounts.models import User
+    from zugong.core.scope import Role
+
+    unbound = User.objects.filter(Q(org__isnull=False) | Q(member__isnull=False))
+    n_accounts = unbound.count()
+    unbound.filter(role=Role.MEMBER).update(role="")
+    unbound.update(org=None, member=None)
+    doomed, nullify = _dependents([Org, Member, Unit, PartyGroup], skip={User})
+    quote = connection.ops.quote_name
+    tables = [m._meta.db_table for m in doomed]
+    counts = {m._meta.label_lower: m._default_manager.count() for m in doomed}
+    with connection.cursor() as cursor:
+        for model, column in nullify:
+            if model not in doomed:
+                table, col = quote(model._meta.db_table), quote(column)
+                cursor.execute(f"UPDATE {table} SET {col} = NULL WHERE {col} IS NOT NULL")
+        if connection.vendor == "postgresql":
+            # TRUNCATE instead of deleting millions of rows one by one. The foreign keys that
+            # point into these tables from outside (accounts, now unbound) are dropped for the
+            # moment and put back, validated, in the same transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'f' AND confrelid = ANY(%s::regclass[]) "
+                "AND NOT conrelid = ANY(%s::regclass[])",
+                [tables, tables],
+            )
+            incoming = cursor.fetchall()
+            for table, name, _definition in incoming:
+                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+            cursor.execute("TRUNCATE " + ", ".join(quote(t) for t in tables))
+            for table, name, definition in incoming:
+                cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {quote(table)}")
+    counts["accounts_unbound"] = n_accounts
+    return {k: v for k, v in counts.items() if v}
+
+
+def _dependents(roots: list, *, skip: set) -> tuple[list, list]:
+    """Every model whose rows cannot outlive the rows of `roots` (FK chains), and the nullable
+    SET_NULL foreign keys of other models that point into them."""
+    from django.db.models import SET_NULL
+
+    doomed = list(roots)
+    nullify = []
+    i = 0
+    while i < len(doomed):
+        model = doomed[i]
+        i += 1
+        for rel in model._meta.get_fields(include_hidden=True):
+            if not (rel.is_relation and rel.auto_created and not rel.concrete):
+                continue
+            if not (rel.one_to_many or rel.one_to_one):
+                continue
+            related = rel.related_model
+            if related in skip or related in doomed:
+                continue
+            if rel.field.null and rel.on_delete is SET_NULL:
+                nullify.append((related, rel.field.column))
+            else:
+                doomed.append(related)
+    return doomed, nullify
+
+
+def digest() -> str:
+    """A fingerprint of the generated data (codes, names, paths, ID-number hashes, dates, seats):
+    equal for two runs with the same seed and as-of date."""
+    import hashlib
+
+    h = hashlib.sha256()
+    queries = [
+        Org.objects.order_by("path").values_list(
+            "path", "code", "name", "kind", "region_code", "term_started_on", "established_on", "numchild",
+            "member_total", "org_total",
+        ),
+        Unit.objects.order_by("code").values_list(
+            "code", "name", "kind", "credit_code", "managing_org__code"
+        ),
+        Member.objects.order_by("id_number_hash").values_list(
+            "id_number_hash", "name", "sex", "birth_date", "joined_on", "converted_on", "status",
+            "standing",
+            "education", "category", "org_path", "party_group__name", "id_number_masked", "phone_masked",
+        ),
+        CommitteeSeat.objects.order_by("org__path", "post", "duty", "member__id_number_hash").values_list(
+            "org__path", "post", "duty", "person_name", "member__id_number_hash", "started_on"
+        ),
+    ]  # fmt: skip
+    for query in queries:
+        for row in query.iterator(chunk_size=5000):
+            h.update(repr(row).encode())
+    return h.hexdigest()
