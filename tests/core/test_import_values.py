@@ -81,3 +81,34 @@ def test_parsers_fail_only_with_value_error(raw):
             parse(raw)
         except ValueError:
             pass
+
+
+def test_month_only_dates_are_marked():
+    month = values.parse_date("1990.05", allow_month=True)
+    assert isinstance(month, values.MonthDate) and month == dt.date(1990, 5, 1)
+    assert not isinstance(values.parse_date("1990.05.01", allow_month=True), values.MonthDate)
+
+
+def test_choices_by_any_spelling():
+    choices = (("probationary", ("预备党员", "预备")), ("formal", ("正式党员", "正式")))
+    assert values.parse_choice(choices, " 正式 ") == "formal"
+    assert values.parse_choice(choices, "预备党员") == "probationary"
+    assert values.parse_choice(choices, "FORMAL") == "formal"
+    with pytest.raises(ValueError, match="应填预备党员、正式党员之一"):
+        values.parse_choice(choices, "积极分子")
+
+
+@pytest.mark.parametrize(
+    ("raw", "blank", "text"),
+    [
+        ("\u3000", True, ""),
+        (" \t", True, ""),
+        ("ＡＢＣ　１２", False, "ABC 12"),
+        ("张三", False, "张三"),
+        (0, False, "0"),
+        (None, True, ""),
+    ],
+)
+def test_blank_and_text(raw, blank, text):
+    assert values.is_blank(raw) is blank
+    assert values.text(raw) == text

@@ -25,23 +25,41 @@ _MONTH_PATTERNS = [
     re.compile(r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})月?$"),
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})$"),
 ]
+
+
+class MonthDate(dt.date):
+    """A date typed with year and month only (2019.07): stored as the 1st, known to be month-precise."""
+
+
 _TRUE = {"是", "y", "yes", "true", "1", "√", "有"}
 _FALSE = {"否", "n", "no", "false", "0", "×", "无", ""}
 
 
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not text(value))
+    if value is None:
+        return True
+    if value.__class__ is not str:
+        return False
+    return not value.strip() or (not value.isascii() and not text(value))
+
+
+_is_nfkc = unicodedata.is_normalized
 
 
 def text(value: Any) -> str:
     """Half-width, trimmed, inner runs of spaces (including full-width ones) folded to one."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    s = unicodedata.normalize("NFKC", str(value))
+    if value.__class__ is str:
+        s = value
+    else:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        s = str(value)
+    if not s.isascii() and not _is_nfkc("NFKC", s):
+        s = unicodedata.normalize("NFKC", s)
     return " ".join(s.split())
 
 
@@ -75,7 +93,7 @@ def parse_date(value: Any, *, allow_month: bool = False) -> dt.date:
             if not allow_month:
                 raise ValueError(_("日期%(v)s只有年月,该项需要具体到日") % {"v": s})
             try:
-                return dt.date(int(match["y"]), int(match["m"]), 1)
+                return MonthDate(int(match["y"]), int(match["m"]), 1)
             except ValueError as exc:
                 raise ValueError(_("日期%(v)s不存在") % {"v": s}) from exc
     if s.isdigit() and _SERIAL_MIN <= int(s) <= 80000:
@@ -104,6 +122,16 @@ def parse_code(table: str, value: Any) -> str:
     if code is None:
         raise ValueError(_("“%(v)s”不在代码表中") % {"v": text(value)})
     return code
+
+
+def parse_choice(choices: tuple[tuple[str, tuple[str, ...]], ...], value: Any) -> str:
+    """One of a few fixed values (预备/正式), by any of its spellings."""
+    key = compact(value).lower()
+    for stored, spellings in choices:
+        if key == stored.lower() or key in (compact(s).lower() for s in spellings):
+            return stored
+    allowed = "、".join(spellings[0] for _stored, spellings in choices)
+    raise ValueError(_("应填%(a)s之一,实为“%(v)s”") % {"a": allowed, "v": text(value)})
 
 
 def parse_bool(value: Any) -> bool:

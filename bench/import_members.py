@@ -1,0 +1,289 @@
+"""Member import throughput against the raw limit of the same machine, in the same run.
+
+    python bench/import_members.py --rows 1000000 --db postgres://postgres@127.0.0.1:5432/zg_bench
+
+The database is the benchmark's own: it is migrated, and its members, member events and audit
+entries are deleted first. Steps:
+
+1. a roster .xlsx of ROWS members in the national column layout (xlsxwriter, constant memory),
+   spread over 200 branches of a generated county;
+2. the raw limit: python-calamine reads the file and the same rows go by COPY into a copy of the
+   members table (same columns, indexes and constraints), with no parsing, checking or encryption;
+3. `zugong import members FILE` in a child process: rows/s and its peak memory (ru_maxrss);
+4. the ratio import / raw limit (target: at least 0.5), counts and the audit chain checked.
+
+Peak memory of the import is the child's own VmHWM (/proc/self/status), Linux only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEADER = ["姓名", "性别", "民族", "公民身份号码", "出生日期", "籍贯", "学历", "学位", "人员类别", "工作单位",
+          "职务", "入党日期", "转正日期", "党员类型", "手机", "住址", "所在党支部", "流动党员"]  # fmt: skip
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+]
+EDUCATION = ["大学本科", "大专", "高中", "初中", "硕士", "中专"]
+CATEGORY = ["农牧渔民", "工人", "专业技术人员", "离退休人员", "党政机关工作人员", "学生"]
+BRANCHES = 200
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def setup_django(db: str, data_dir: Path) -> None:
+    os.environ["DATABASE_URL"] = db
+    os.environ["ZUGONG_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zugong.settings")
+    import django
+
+    django.setup()
+
+
+def prepare_database() -> list[str]:
+    """Migrate, empty the member tables, make sure the county and its branches exist."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from zugong.orgs import services
+    from zugong.orgs.models import Org, OrgKind
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE members_memberevent, members_member, core_auditentry RESTART IDENTITY CASCADE"
+        )
+        cursor.execute("UPDATE core_audithead SET last_hash = '', count = 0")
+        cursor.execute("UPDATE orgs_org SET member_total = 0")
+    county = Org.objects.filter(code="BENCH").first()
+    if county is None:
+        county = services.org_create(
+            actor=None, parent=None, code="BENCH", name="基准县委", kind=OrgKind.COMMITTEE
+        )
+    codes = []
+    for t in range(10):
+        town = Org.objects.filter(code=f"BENCH{t:02d}").first() or services.org_create(
+            actor=None, parent=county, code=f"BENCH{t:02d}", name=f"基准镇{t}党委", kind=OrgKind.COMMITTEE
+        )
+        for b in range(BRANCHES // 10):
+            code = f"BENCH{t:02d}{b:03d}"
+            if not Org.objects.filter(code=code).exists():
+                services.org_create(
+                    actor=None, parent=town, code=code, name=f"基准{t}镇{b}村党支部", kind=OrgKind.BRANCH
+                )
+            codes.append(code)
+    return codes
+
+
+def id_number(n: int) -> tuple[str, dt.date, str]:
+    from zugong.core.idnumber import make
+
+    birth = dt.date(1950, 1, 1) + dt.timedelta(days=n % 13000)  # 1950 .. 1985
+    region = f"14{(n // 13000) % 10000:04d}"
+    sex = "1" if n % 2 else "2"
+    return make(region, birth, (n // 180_000_000) % 100, sex), birth, sex
+
+
+def write_roster(path: Path, rows: int, branches: list[str]) -> float:
+    import xlsxwriter
+
+    started = time.monotonic()
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet("党员")
+    for c, text in enumerate(HEADER):
+        sheet.write_string(0, c, text)
+    for n in range(rows):
+        number, birth, sex = id_number(n)
+        joined = birth + dt.timedelta(days=365 * 22 + n % 3000)  # converted by 2016 at the latest
+        values = [
+            SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)],
+            "男" if sex == "1" else "女",
+            "汉族" if n % 20 else "回族",
+            number,
+            birth.isoformat(),
+            "山西晋城",
+            EDUCATION[n % len(EDUCATION)],
+            "",
+            CATEGORY[n % len(CATEGORY)],
+            "晋城市泽州县某单位",
+            "",
+            joined.isoformat(),
+            (joined + dt.timedelta(days=400)).isoformat(),
+            "正式党员",
+            f"139{n % 100_000_000:08d}",
+            "泽州县某村",
+            branches[n % len(branches)],
+            "否",
+        ]
+        for c, value in enumerate(values):
+            if value:
+                sheet.write_string(n + 1, c, value)
+    workbook.close()
+    return time.monotonic() - started
+
+
+def raw_limit(path: Path) -> tuple[float, float]:
+    """(seconds to read the file with calamine, seconds to read it and COPY the same rows)."""
+    from django.db import connection
+    from python_calamine import CalamineWorkbook
+
+    started = time.monotonic()
+    workbook = CalamineWorkbook.from_path(str(path))
+    n = sum(1 for _row in workbook.get_sheet_by_index(0).iter_rows())
+    workbook.close()
+    read_seconds = time.monotonic() - started
+    assert n > 1
+
+    from zugong.orgs.models import Org
+
+    orgs = dict(Org.objects.values_list("code", "id"))
+    paths = dict(Org.objects.values_list("code", "path"))
+    now = dt.datetime.now(dt.UTC)
+    columns = ", ".join(
+        ["name", "sex", "ethnicity", "id_number_enc", "id_number_hash", "id_number_masked", "birth_date",
+         "native_place", "education", "degree", "category", "work_unit", "job_title", "joined_on",
+         "converted_on", "status", "standing", "phone_enc", "phone_masked", "address", "is_mobile", "org_id",
+         "org_path", "province_code", "created_at", "updated_at"]
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_member")
+        cursor.execute("CREATE TABLE bench_raw_member (LIKE members_member INCLUDING ALL)")
+    started = time.monotonic()
+    workbook = CalamineWorkbook.from_path(str(path))
+    rows = workbook.get_sheet_by_index(0).iter_rows()
+    next(rows)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY bench_raw_member ({columns}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(
+                    (r[0], r[1][:1], "01", r[3], r[3], r[3], r[4], r[5], "21", "", "50", r[9], r[10], r[11],
+                     r[12], "formal", "normal", r[14], r[14], r[15], False, orgs[r[16]], paths[r[16]], "14",
+                     now, now)
+                )  # fmt: skip
+    workbook.close()
+    copy_seconds = time.monotonic() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_raw_member")
+    return read_seconds, copy_seconds
+
+
+# The child reports its own peak: VmHWM belongs to the process's address space after exec, while
+# ru_maxrss also counts the parent's pages the child had between fork and exec.
+CHILD = """
+import atexit, sys
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            print("PEAK_KIB=" + line.split()[1], file=sys.stderr)
+atexit.register(peak)
+from zugong.cli import main
+sys.argv = ["zugong", *sys.argv[1:]]
+main()
+"""
+
+
+def run_import(path: Path, env: dict[str, str]) -> tuple[float, int, str]:
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, "import", "members", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.monotonic() - started
+    peaks = [line for line in done.stderr.splitlines() if line.startswith("PEAK_KIB=")]
+    peak_kib = int(peaks[-1].split("=")[1]) if peaks else 0
+    output = (done.stdout.strip().splitlines() or [""])[-1]
+    if done.returncode != 0:
+        raise SystemExit(
+            f"zugong import failed ({done.returncode}): {done.stdout[-2000:]} {done.stderr[-2000:]}"
+        )
+    return seconds, peak_kib, output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--db", required=True, help="PostgreSQL URL of a database the benchmark may empty")
+    parser.add_argument("--workdir", help="where the roster is written (default: a temporary folder)")
+    parser.add_argument("--no-verify", action="store_true", help="skip the audit chain check at the end")
+    args = parser.parse_args()
+    if not args.db.startswith(("postgres://", "postgresql://")):
+        parser.error("--db: a PostgreSQL URL (the raw limit is measured with COPY)")
+
+    with tempfile.TemporaryDirectory(prefix="zugong-bench-") as tmp:
+        work = Path(args.workdir or tmp)
+        data = Path(tmp) / "data"
+        setup_django(args.db, data)
+        from django.conf import settings
+
+        env = {
+            **os.environ,
+            "DATABASE_URL": args.db,
+            "ZUGONG_DATA_DIR": str(data),
+            "ZUGONG_FIELD_KEY": settings.FIELD_KEY,
+        }
+        branches = prepare_database()
+        path = work / f"roster-{args.rows}.xlsx"
+        if not path.exists():
+            seconds = write_roster(path, args.rows, branches)
+            size = path.stat().st_size / 2**20
+            log(f"roster: {args.rows:,} rows, {size:.1f} MiB, written in {seconds:.1f} s")
+        read_s, raw_s = raw_limit(path)
+        raw_peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        log(f"calamine read:        {args.rows / read_s:10,.0f} rows/s ({read_s:.1f} s)")
+        raw_rate, raw_peak = args.rows / raw_s, raw_peak_kib / 1024
+        log(f"raw limit (read+COPY): {raw_rate:9,.0f} rows/s ({raw_s:.1f} s), peak {raw_peak:.0f} MiB")
+
+        seconds, peak_kib, summary = run_import(path, env)
+        rate = args.rows / seconds
+        log(f"zugong import members: {rate:9,.0f} rows/s ({seconds:.1f} s), peak {peak_kib / 1024:.0f} MiB")
+        log(f"  {summary}")
+        log(f"ratio import / raw limit: {raw_s / seconds:.2f}")
+
+        from zugong.core.audit import verify_chain
+        from zugong.members.models import Member
+        from zugong.orgs.models import Org
+
+        assert Member.objects.count() == args.rows
+        assert Org.objects.get(code="BENCH").member_total == args.rows
+        if not args.no_verify:
+            started = time.monotonic()
+            checked, bad = verify_chain()
+            assert not bad, bad[:10]
+            log(f"audit chain: {checked:,} entries verified in {time.monotonic() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    main()
