@@ -12,6 +12,8 @@ MATRICES = [
     "tests.members.test_matrix",
     "tests.accounts.test_matrix",
     "tests.core.test_audit_views",
+    "tests.core.test_import_views",
+    "tests.core.test_export_views",
 ]
 # Pages every visitor may reach, tested in tests/test_login.py and tests/core/test_home.py.
 PUBLIC = {"login", "logout", "home", "no_access"}

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_htmx",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "zugong.core",
     "zugong.rules",
     "zugong.accounts",
@@ -196,6 +198,23 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Background work (django-tasks, stored in the database): big exports and imports run in
+# `zugong db_worker`; small ones run inside the request, so `zugong demo` needs no worker.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("ZUGONG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Exports up to this many rows stream straight back; bigger ones become a background job.
+ZUGONG_EXPORT_INLINE_ROWS = int(os.environ.get("ZUGONG_EXPORT_INLINE_ROWS", "5000"))
+# Uploaded files up to these sizes are checked and imported inside the request.
+ZUGONG_IMPORT_INLINE_ROWS = int(os.environ.get("ZUGONG_IMPORT_INLINE_ROWS", "3000"))
+ZUGONG_IMPORT_INLINE_BYTES = int(os.environ.get("ZUGONG_IMPORT_INLINE_KB", "1024")) * 1024
+ZUGONG_IMPORT_MAX_BYTES = int(os.environ.get("ZUGONG_IMPORT_MAX_MB", "50")) * 1024 * 1024
+# Uploaded files, problem lists and export files are deleted this many days after their job.
+ZUGONG_JOB_KEEP_DAYS = int(os.environ.get("ZUGONG_JOB_KEEP_DAYS", "7"))
 
 # The province this installation belongs to (GB/T 2260 two-digit prefix): the shard key of big tables.
 ZUGONG_PROVINCE_CODE = os.environ.get("ZUGONG_PROVINCE_CODE", "14")

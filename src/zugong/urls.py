@@ -15,5 +15,7 @@ urlpatterns = [
     path("members/", include("zugong.members.urls")),
     path("accounts/", include("zugong.accounts.urls")),
     path("audit/", include("zugong.core.urls")),
+    path("imports/", include("zugong.core.import_urls")),
+    path("exports/", include("zugong.core.export_urls")),
     path("api/", api.urls),
 ]

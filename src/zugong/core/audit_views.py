@@ -47,6 +47,14 @@ ACTION_LABELS = {
     "account.token_issue": gettext_lazy("签发接口令牌"),
     "account.token_revoke": gettext_lazy("吊销接口令牌"),
     "account.unlock": gettext_lazy("解除登录锁定"),
+    "export.members": gettext_lazy("导出党员名册"),
+    "export.roster": gettext_lazy("导出党员基本信息采集表"),
+    "export.orgs": gettext_lazy("导出党组织"),
+    "export.units": gettext_lazy("导出单位"),
+    "export.accounts": gettext_lazy("导出账号"),
+    "export.audit": gettext_lazy("导出审计日志"),
+    "import.orgs": gettext_lazy("导入党组织"),
+    "import.members": gettext_lazy("导入党员"),
 }
 OBJECT_TYPES = {
     "orgs.org": gettext_lazy("党组织"),
@@ -55,6 +63,8 @@ OBJECT_TYPES = {
     "members.member": gettext_lazy("党员"),
     "members.partygroup": gettext_lazy("党小组"),
     "accounts.user": gettext_lazy("账号"),
+    "export": gettext_lazy("导出文件"),
+    "import": gettext_lazy("导入文件"),
 }
 # Keys of before/after that are no model field.
 EXTRA_KEYS = {
@@ -66,6 +76,19 @@ EXTRA_KEYS = {
     "prefix": gettext_lazy("令牌前缀"),
     "prefixes": gettext_lazy("令牌前缀"),
     "attempts_cleared": gettext_lazy("清除的失败记录"),
+    # exports and imports
+    "rows": gettext_lazy("行数"),
+    "full": gettext_lazy("含明文身份证号和手机"),
+    "conditions": gettext_lazy("筛选条件"),
+    "filters": gettext_lazy("查询参数"),
+    "file": gettext_lazy("文件"),
+    "read": gettext_lazy("读取行数"),
+    "imported": gettext_lazy("新增"),
+    "updated": gettext_lazy("更新"),
+    "unchanged": gettext_lazy("未变"),
+    "rejected": gettext_lazy("拒绝"),
+    "skip_invalid": gettext_lazy("只导入无误的行"),
+    "update": gettext_lazy("更新已有记录"),
 }
 CODED_FIELDS = {"sex": "sex", "ethnicity": "ethnicity", "education": "education", "degree": "degree"}
 CODED_FIELDS |= {"category": "occupation", "region_code": "region"}
@@ -133,7 +156,7 @@ def _field_label(object_type: str, key: str) -> str:
         return str(EXTRA_KEYS[key])
     try:
         model = apps.get_model(object_type)
-        return str(model._meta.get_field(key).verbose_name)
+        return str(getattr(model._meta.get_field(key), "verbose_name", key))
     except (LookupError, ValueError, FieldDoesNotExist):
         return key
 
@@ -145,6 +168,9 @@ def _value(object_type: str, key: str, value: Any) -> str:
         return _("是") if value else _("否")
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
+    if isinstance(value, dict):
+        text = "、".join(f"{k}={v}" for k, v in value.items())
+        return text if len(text) <= 60 else text[:59] + "…"
     if key == "field" and value in SENSITIVE_LABELS:
         return str(SENSITIVE_LABELS[value])
     if key in CODED_FIELDS and isinstance(value, str):
