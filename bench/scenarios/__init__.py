@@ -1,0 +1,12 @@
+"""The scenarios, in the order they run. Each module's `run(bench)` returns rows of the table."""
+
+from bench.scenarios import dashboard, load, member_list, move, pending, tree
+
+SCENARIOS = {
+    "dashboard": dashboard.run,
+    "tree": tree.run,
+    "list": member_list.run,
+    "load": load.run,
+    "move": move.run,
+    "pending": pending.run,
+}

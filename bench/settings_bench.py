@@ -1,0 +1,15 @@
+"""zugong.settings plus the benchmark's floor page; nothing else differs from production.
+
+BENCH_CONN_MAX_AGE (seconds) overrides the persistent-connection setting for the settings check.
+"""
+
+import os
+
+from zugong.settings import *  # noqa: F403
+from zugong.settings import ALLOWED_HOSTS, DATABASES
+
+ROOT_URLCONF = "bench.urls"
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # the in-process test Client
+
+if os.environ.get("BENCH_CONN_MAX_AGE"):
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["BENCH_CONN_MAX_AGE"])

@@ -1,0 +1,15 @@
+"""The floor: the least a Django page of this project can cost (whole middleware stack, one query)."""
+
+from django.http import HttpResponse
+from django.utils.html import escape
+
+from zugong.orgs.models import Org
+
+FLOOR_MARK = "zugong-bench-floor"
+# About 2 KB, like the constant page of the research floor (PERFORMANCE.md).
+_FILLER = "<p>" + "组工综合管理平台" * 80 + "</p>"
+
+
+def floor(request):
+    name = Org.objects.filter(depth=1).order_by("path").values_list("name", flat=True).first() or ""
+    return HttpResponse(f"<!doctype html><title>{FLOOR_MARK}</title><h1>{escape(name)}</h1>{_FILLER}")

@@ -1,0 +1,1 @@
+"""Statistics over a subtree (read side only; no models). See summary.py."""
