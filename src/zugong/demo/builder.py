@@ -231,9 +231,60 @@ def village_name(ctx: Ctx) -> str:
 def village(ctx: Ctx, town: str, median: float) -> Node:
     rng = ctx.rng
     name = village_name(ctx)
-    where = f"{ctx.prefix}{town}{name}"
     total = lognorm(rng, median, 0.5, 6, 170)
-    u = unit(ctx, f"{ctx.prefix}{town}{name}民委员会", "village", township=town, village=name)
+    return _grassroots(
+        ctx,
+        town,
+        name,
+        total,
+        sector="village",
+        unit_name="民委员会",
+        single_max=50,
+        parts=lambda: max(2, min(4, math.ceil(total / rng.choice((35, 40, 45))))),
+        single_years=(1949, 1990),
+        general_years=(1949, 1995),
+        branch_years=(2000, 2020),
+    )
+
+
+def community(ctx: Ctx, town: str) -> Node:
+    rng = ctx.rng
+    name = unique(ctx, lambda: rng.choice(N.COMMUNITY_WORDS) + "社区")
+    total = lognorm(rng, 45, 0.5, 10, 220)
+    return _grassroots(
+        ctx,
+        town,
+        name,
+        total,
+        sector="community",
+        unit_name="居民委员会",
+        single_max=70,
+        parts=lambda: max(2, min(5, math.ceil(total / 40))),
+        single_years=(1995, 2015),
+        general_years=(1995, 2012),
+        branch_years=None,
+    )
+
+
+def _grassroots(
+    ctx: Ctx,
+    town: str,
+    name: str,
+    total: int,
+    *,
+    sector: str,
+    unit_name: str,
+    single_max: int,
+    parts,
+    single_years: tuple[int, int],
+    general_years: tuple[int, int],
+    branch_years: tuple[int, int] | None,
+) -> Node:
+    """A village or community: one branch while it is small, else a 党总支 over several branches
+    (ZB-03 keeps branches near 50). Random draws happen in the same order for every caller."""
+    rng = ctx.rng
+    where = f"{ctx.prefix}{town}{name}"
+    u = unit(ctx, f"{ctx.prefix}{town}{name}{unit_name}", sector, township=town, village=name)
     common = {
         "term": "village",
         "township": town,
@@ -241,66 +292,33 @@ def village(ctx: Ctx, town: str, median: float) -> Node:
         "work_units": (f"{town}{name}",),
         "address": f"{ctx.address}{town}{name}",
     }
-    if total <= 50:
+    if total <= single_max:
         return org(
             ctx,
             BRANCH,
             where,
             name,
-            sector="village",
+            sector=sector,
             size=total,
             units=[u],
-            established=rng.randint(1949, 1990),
+            established=rng.randint(*single_years),
             **common,
         )
-    parts = max(2, min(4, math.ceil(total / rng.choice((35, 40, 45)))))
-    node = org(ctx, GENERAL, where, name, units=[u], established=rng.randint(1949, 1995), **common)
-    for i, size in enumerate(split(total, parts, rng), start=1):
+    count = parts()
+    node = org(ctx, GENERAL, where, name, units=[u], established=rng.randint(*general_years), **common)
+    for i, size in enumerate(split(total, count, rng), start=1):
+        extra = {"established": rng.randint(*branch_years)} if branch_years else {}
         node.children.append(
             org(
                 ctx,
                 BRANCH,
                 f"{where}第{cn(i)}",
                 f"{name}第{cn(i)}",
-                sector="village",
+                sector=sector,
                 size=size,
-                established=rng.randint(2000, 2020),
+                **extra,
                 **common,
             )
-        )
-    return node
-
-
-def community(ctx: Ctx, town: str) -> Node:
-    rng = ctx.rng
-    name = unique(ctx, lambda: rng.choice(N.COMMUNITY_WORDS) + "社区")
-    where = f"{ctx.prefix}{town}{name}"
-    total = lognorm(rng, 45, 0.5, 10, 220)
-    u = unit(ctx, f"{ctx.prefix}{town}{name}居民委员会", "community", township=town, village=name)
-    common = {
-        "term": "village",
-        "township": town,
-        "village": name,
-        "work_units": (f"{town}{name}",),
-        "address": f"{ctx.address}{town}{name}",
-    }
-    if total <= 70:
-        return org(
-            ctx,
-            BRANCH,
-            where,
-            name,
-            sector="community",
-            size=total,
-            units=[u],
-            established=rng.randint(1995, 2015),
-            **common,
-        )
-    parts = max(2, min(5, math.ceil(total / 40)))
-    node = org(ctx, GENERAL, where, name, units=[u], established=rng.randint(1995, 2012), **common)
-    for i, size in enumerate(split(total, parts, rng), start=1):
-        node.children.append(
-            org(ctx, BRANCH, f"{where}第{cn(i)}", f"{name}第{cn(i)}", sector="community", size=size, **common)
         )
     return node
 
