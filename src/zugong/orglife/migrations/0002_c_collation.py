@@ -1,0 +1,32 @@
+"""On PostgreSQL, the copied tree paths use the C collation so subtree range scans use the btree
+index (as members/migrations/0003_c_collation.py does for members). SQLite compares bytes already."""
+
+from django.db import migrations
+
+COLUMNS = [
+    ("orglife_meeting", "org_path"),
+    ("orglife_meetingpart", "org_path"),
+    ("orglife_memberreview", "org_path"),
+    ("orglife_villagedecision", "org_path"),
+    ("orglife_themedayitem", "org_path"),
+]
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table, column in COLUMNS:
+        schema_editor.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar(255) COLLATE "C"')
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table, column in COLUMNS:
+        schema_editor.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar(255) COLLATE "default"')
+
+
+class Migration(migrations.Migration):
+    dependencies = [("orglife", "0001_initial")]
+
+    operations = [migrations.RunPython(forwards, backwards)]
