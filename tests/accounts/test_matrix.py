@@ -26,6 +26,7 @@ COVERED_URL_NAMES = {
     "accounts:token_issue",
     "accounts:token_revoke",
     "accounts:unlock",
+    "accounts:otp_reset",
 }
 PASSWORD = "Qingshan-Lvshui-2026"
 ACTORS = [None, "town_b_admin", "leader_a", "dept_admin", "member"]
@@ -43,6 +44,8 @@ ROWS = {
     ("token_issue", "post"): ["login", 404, 403, "ok", 403],
     ("token_revoke", "post"): ["login", 404, 403, "ok", 403],
     ("unlock", "post"): ["login", 404, 403, "ok", 403],
+    ("otp_reset", "get"): ["login", 405, 405, 405, 405],
+    ("otp_reset", "post"): ["login", 404, 403, "ok", 403],
 }
 CASES = [
     (name, method, actor, expected[i])
@@ -83,6 +86,8 @@ def _request(name: str, target: User, token: ApiToken):
         return reverse("accounts:token_revoke", args=[target.pk, token.pk]), {}
     if name == "unlock":
         return reverse("accounts:unlock", args=[target.pk]), {}
+    if name == "otp_reset":
+        return reverse("accounts:otp_reset", args=[target.pk]), {}
     raise AssertionError(name)
 
 
@@ -96,6 +101,7 @@ def _done(name: str, target: User, token: ApiToken) -> bool:
         "token_issue": lambda: ApiToken.objects.filter(user=target).count() == 2,
         "token_revoke": lambda: token.revoked_at is not None,
         "unlock": lambda: AuditEntry.objects.filter(action="account.unlock").exists(),
+        "otp_reset": lambda: AuditEntry.objects.filter(action="account.otp_reset").exists(),
     }[name]()
 
 

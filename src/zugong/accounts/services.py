@@ -280,3 +280,21 @@ def account_unlock(*, actor, account: User) -> int:
         after={"attempts_cleared": removed},
     )
     return removed
+
+
+@transaction.atomic
+def account_otp_reset(*, actor, account: User) -> int:
+    """Clear an account's two-factor devices (a lost or replaced phone); it enrols again at its next
+    sign-in. Audited; returns how many devices were removed."""
+    from zugong.accounts import otp
+
+    _require_manage(actor, _org_path(account))
+    removed = otp.reset(actor=actor, account=account)
+    audit.record(
+        actor=actor,
+        action="account.otp_reset",
+        obj=account,
+        org_path=_org_path(account),
+        after={"devices": removed},
+    )
+    return removed

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/tokens/new/", views.token_issue, name="token_issue"),
     path("<int:pk>/tokens/<int:token_pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("<int:pk>/unlock/", views.account_unlock, name="unlock"),
+    path("<int:pk>/otp-reset/", views.account_otp_reset, name="otp_reset"),
 ]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from zugong.accounts import selectors, services
+from zugong.accounts import otp, selectors, services
 from zugong.accounts.forms import AccountCreateForm, AccountEditForm, AccountFilterForm, PasswordForm
 from zugong.accounts.models import User
 from zugong.core.exceptions import NotInScope
@@ -115,6 +115,8 @@ def _edit_context(request, scope: Scope, account: User, **extra) -> dict:
         "live_tokens": [t for t in tokens if t.revoked_at is None],
         "locked": bool(_locked_usernames([account.username])),
         "is_self": account.pk == request.user.pk,
+        "otp_required": otp.required_for(account),
+        "otp_device": otp.confirmed_device(account),
         **extra,
     }
 
@@ -192,4 +194,17 @@ def account_unlock(request, pk: int):
     account = selectors.account_get(scope=scope, pk=pk)
     services.account_unlock(actor=request.user, account=account)
     messages.success(request, _("已解除账号“%(u)s”的登录锁定") % {"u": account.username})
+    return redirect("accounts:edit", pk=account.pk)
+
+
+@transaction.atomic
+@login_required
+@require_POST
+def account_otp_reset(request, pk: int):
+    scope = _manager_scope(request)
+    account = selectors.account_get(scope=scope, pk=pk)
+    services.account_otp_reset(actor=request.user, account=account)
+    messages.success(
+        request, _("已重置账号“%(u)s”的二次验证,该账号下次登录时需重新设置") % {"u": account.username}
+    )
     return redirect("accounts:edit", pk=account.pk)

@@ -43,7 +43,9 @@ class Command(BaseCommand):
     help = "账号管理:创建账号、签发接口令牌、列出账号、吊销令牌"
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{create,token,list,revoke-tokens}")
+        sub = parser.add_subparsers(
+            dest="action", required=True, metavar="{create,token,list,revoke-tokens,reset-otp}"
+        )
 
         create = sub.add_parser("create", help="创建账号")
         create.add_argument("--username", required=True, help="用户名")
@@ -62,6 +64,9 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke-tokens", help="吊销账号的全部接口令牌")
         revoke.add_argument("name", help="用户名")
 
+        reset_otp = sub.add_parser("reset-otp", help="重置账号的二次验证(手机丢失或更换),下次登录时重新设置")
+        reset_otp.add_argument("name", help="用户名")
+
     def handle(self, *args, **options):
         action = options["action"]
         try:
@@ -73,6 +78,9 @@ class Command(BaseCommand):
                 self._list(options)
             elif action == "revoke-tokens":
                 self._revoke(options)
+            elif action == "reset-otp":
+                n = services.account_otp_reset(actor=SYSTEM, account=self._account(options["name"]))
+                self.stdout.write(_("已重置二次验证(删除%(n)d个验证设备)") % {"n": n})
         except ValidationError as exc:
             raise CommandError(_errors(exc)) from exc
 
