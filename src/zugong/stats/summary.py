@@ -1,15 +1,14 @@
-"""The dashboard summary of a subtree: members by sex, education level, age band and category;
-organizations by kind.
+"""The dashboard summary of a subtree: members by sex, education level, age band, category and
+党员类型; organizations by kind.
 
-Exact at every moment: the member total is the org's stored subtree total (kept by the services),
-and the breakdowns are counted from the members table in one grouped query over the subtree's
-path range, so they follow every add, move and removal as soon as it commits.
+Exact at every moment. The member total is the org's stored subtree total; the breakdowns of an
+org with children come from its rollup rows (`stats.rollups`, kept by the services in the same
+transaction as every write, read by primary key: ≈ 1 ms at any level); a branch's are counted
+from its members, a few dozen rows.
 
-Cost: the grouped query reads every member row of the subtree. That is a few milliseconds for a
-township and ≈ 50 ms for a 60,000-member county on PostgreSQL, but 200 ms for a 290,000-member
-city and seconds for a province (docs/performance.md has the measurements). The fix for the top
-levels is a rollup table per level kept by the member services (designed in docs/performance.md);
-until it exists, this function is the reference answer a rollup must equal.
+`count_summary` counts everything from the members table in one grouped query over the
+subtree's path range: the reference answer the rollups must equal (tests compare the two after
+random sequences of writes), ≈ 50 ms for a 60,000-member county and seconds for a province.
 """
 
 from __future__ import annotations
@@ -27,6 +26,10 @@ from zugong.core.scope import Scope
 from zugong.members.models import Member
 from zugong.members.selectors import AGE_BANDS, birth_range
 from zugong.orgs.models import Org
+from zugong.stats import rollups
+from zugong.stats.models import Rollup
+
+Dim = Rollup.Dim
 
 SEP = "|"  # never part of a code
 
@@ -57,6 +60,7 @@ class Summary:
     by_education: dict[str, int] = field(default_factory=dict)
     by_age_band: dict[str, int] = field(default_factory=dict)
     by_category: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
     orgs_by_kind: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -69,6 +73,7 @@ class Summary:
             "by_education": dict(self.by_education),
             "by_age_band": dict(self.by_age_band),
             "by_category": dict(self.by_category),
+            "by_status": dict(self.by_status),
             "orgs_by_kind": dict(self.orgs_by_kind),
         }
 
@@ -96,22 +101,49 @@ def top_categories() -> dict[str, str]:
     return out
 
 
-def dashboard_summary(*, scope: Scope, org: Org, on: dt.date | None = None) -> Summary:
-    """The summary of `org`'s subtree as seen on `on` (ages); NotInScope outside the account's subtree."""
+def _check(scope: Scope, org: Org) -> None:
     if scope.is_self_only or not scope.has("stats.view") or not scope.contains(org.path):
         raise NotInScope
+
+
+def dashboard_summary(*, scope: Scope, org: Org, on: dt.date | None = None) -> Summary:
+    """The summary of `org`'s subtree as seen on `on` (ages); NotInScope outside the account's subtree."""
+    _check(scope, org)
+    on = on or dt.date.today()
+    cells = rollups.counts(org, on)
+    if cells is None:  # a branch: counting its members is as cheap as reading rows
+        return count_summary(scope=scope, org=org, on=on)
+    bands = {k: 0 for k, *_rest in AGE_BANDS}
+    bands.update(cells[Dim.AGE_BAND])
+    return Summary(
+        org_code=org.code,
+        on=on,
+        members=org.member_total,
+        orgs=org.org_total,
+        by_sex=cells[Dim.SEX],
+        by_education=cells[Dim.EDUCATION],
+        by_age_band=bands,
+        by_category=cells[Dim.CATEGORY],
+        by_status=cells[Dim.STATUS],
+        orgs_by_kind=cells[Dim.ORG_KIND],
+    )
+
+
+def count_summary(*, scope: Scope, org: Org, on: dt.date | None = None) -> Summary:
+    """The same summary counted from the members and orgs tables (the reference implementation)."""
+    _check(scope, org)
     on = on or dt.date.today()
     members = Member.objects.filter(standing=Member.Standing.NORMAL)
     if org.depth > 1 or Org.objects.filter(depth=1).exclude(pk=org.pk).exists():
         members = members.filter(subtree_q(org.path, "org_path"))
     # else the only tree's root: every member is in it, and SQLite scans the table faster than it
     # walks the path index fetching each row.
-    # One narrow grouping key instead of four columns: with four, PostgreSQL guessed a hash table
+    # One narrow grouping key instead of five columns: with four, PostgreSQL guessed a hash table
     # bigger than work_mem and sorted the whole subtree on disk (2.4× slower at city scale); SQLite
     # compares one string per row instead of four (docs/performance.md).
     key = Joined(
         F("sex"), Value(SEP), Substr("education", 1, 1), Value(SEP), F("category"), Value(SEP),
-        age_band_case(on),
+        F("status"), Value(SEP), age_band_case(on),
     )  # fmt: skip
     rows = members.annotate(key=key).values_list("key").annotate(n=Count("pk")).order_by()
     tops = top_categories()
@@ -119,13 +151,15 @@ def dashboard_summary(*, scope: Scope, org: Org, on: dt.date | None = None) -> S
     by_education: dict[str, int] = {}
     by_age_band: dict[str, int] = {k: 0 for k, *_rest in AGE_BANDS}
     by_category: dict[str, int] = {}
+    by_status: dict[str, int] = {}
     for grouped, n in rows:
-        sex, edu, category, band = grouped.split(SEP)
+        sex, edu, category, status, band = grouped.split(SEP)
         by_sex[sex] = by_sex.get(sex, 0) + n
         by_education[edu] = by_education.get(edu, 0) + n
         by_age_band[band] += n
         top = tops.get(category, category)
         by_category[top] = by_category.get(top, 0) + n
+        by_status[status] = by_status.get(status, 0) + n
     kinds = (
         Org.objects.filter(path__gt=org.path, path__lt=org.path + PATH_END, is_active=True)
         .values_list("kind")
@@ -141,5 +175,6 @@ def dashboard_summary(*, scope: Scope, org: Org, on: dt.date | None = None) -> S
         by_education=by_education,
         by_age_band=by_age_band,
         by_category=by_category,
+        by_status=by_status,
         orgs_by_kind=dict(kinds),
     )
