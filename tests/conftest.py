@@ -31,6 +31,21 @@ class FastArgon2Hasher(Argon2PasswordHasher):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["tests.conftest.FastArgon2Hasher"]
+    # Two-factor sign-in is off unless a test asks for it (tests/accounts/test_otp.py): the other
+    # tests sign in with force_login or a password only.
+    settings.ZUGONG_OTP_ROLES = []
+    settings.ZUGONG_OTP_SUPERUSERS = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rules_cache():
+    """The rules engine caches rules and calendar days per process; each test rolls its database
+    back, so each test starts and ends with an empty cache."""
+    from zugong.rules import engine
+
+    engine.invalidate()
+    yield
+    engine.invalidate()
 
 
 @dataclass

@@ -100,3 +100,78 @@ def make_user(
     user.set_password(password)
     user.save()
     return user
+
+
+def make_meeting(org: Org, kinds=("theme_day",), *, held_on: dt.date | None = None, members=None, **values):
+    """A meeting through the service: with `members` attendance is taken (all present), otherwise the
+    counts are typed in as for a back-filled paper record."""
+    from zugong.orglife import services as orglife_services
+
+    values.setdefault("topic", "学习党章")
+    held_on = held_on or dt.date(2026, 1, 15)
+    attendance = None
+    if members is not None:
+        attendance = [orglife_services.AttendanceRow(member=m, status="present") for m in members]
+    else:
+        values.setdefault("expected", 10)
+        values.setdefault("present", 9)
+        if any(k in ("branch_assembly", "branch_committee", "village_review") for k in kinds):
+            values.setdefault("voting_expected", values["expected"])
+            values.setdefault("voting_present", values["present"])
+    return orglife_services.meeting_create(
+        actor=None, org=org, kinds=list(kinds), held_on=held_on, attendance=attendance, **values
+    )
+
+
+def make_dues_base(member: Member, category: str = "in_service", base=None, *, month=None, **extra):
+    """A member's dues base through the service (the month defaults to the member's first)."""
+    from decimal import Decimal
+
+    from zugong.dues import services as dues_services
+
+    month = month or member.joined_on.replace(day=1)
+    if base is not None:
+        base = Decimal(str(base))
+    return dues_services.dues_base_set(
+        actor=None, member=member, category=category, base=base, effective_from=month, **extra
+    )
+
+
+def make_payment(member: Member, first, last=None, *, paid_on=None, **extra):
+    from zugong.dues import services as dues_services
+
+    return dues_services.dues_payment_record(
+        actor=None,
+        member=member,
+        first_month=first,
+        last_month=last or first,
+        paid_on=paid_on or (last or first),
+        method=extra.pop("method", "in_person"),
+        **extra,
+    )
+
+
+def applicant_fields(**overrides) -> dict:
+    birth = overrides.pop("birth_date", dt.date(2000, 5, 4))
+    sex = overrides.pop("sex", "2")
+    values = {
+        "name": f"申请人{next(_seq)}",
+        "sex": sex,
+        "ethnicity": "01",
+        "id_number": id_number_for(birth, sex),
+        "education": "21",
+        "category": "50",
+        "work_unit": "甲村村民委员会",
+        "phone": "13812345678",
+    }
+    values.update(overrides)
+    return values
+
+
+def make_applicant(org: Org, *, applied_on: dt.date = dt.date(2024, 3, 1), actor=None, **overrides):
+    """An applicant's file opened through the service (step 1 recorded on `applied_on`)."""
+    from zugong.recruitment import services as recruitment_services
+
+    return recruitment_services.applicant_create(
+        actor=actor, org=org, applied_on=applied_on, **applicant_fields(**overrides)
+    )

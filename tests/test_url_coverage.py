@@ -10,10 +10,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 MATRICES = [
     "tests.orgs.test_matrix",
     "tests.members.test_matrix",
+    "tests.orglife.test_matrix",
+    "tests.recruitment.test_matrix",
     "tests.accounts.test_matrix",
+    "tests.accounts.test_otp",
     "tests.core.test_audit_views",
     "tests.core.test_import_views",
     "tests.core.test_export_views",
+    "tests.rules.test_matrix",
+    "tests.dues.test_matrix",
 ]
 # Pages every visitor may reach, tested in tests/test_login.py and tests/core/test_home.py.
 PUBLIC = {"login", "logout", "home", "no_access"}

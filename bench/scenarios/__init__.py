@@ -1,6 +1,6 @@
 """The scenarios, in the order they run. Each module's `run(bench)` returns rows of the table."""
 
-from bench.scenarios import dashboard, load, member_list, move, pending, tree
+from bench.scenarios import dashboard, load, member_list, move, orglife, pending, tree
 
 SCENARIOS = {
     "dashboard": dashboard.run,
@@ -8,5 +8,6 @@ SCENARIOS = {
     "list": member_list.run,
     "load": load.run,
     "move": move.run,
+    "orglife": orglife.run,
     "pending": pending.run,
 }

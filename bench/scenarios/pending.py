@@ -11,11 +11,6 @@ PENDING = [
         "≥ 50 % of calamine read + binary COPY, peak RSS < 1 GiB",
         "comes with the import issue (its stand-alone bench/import_members.py is not a row here yet)",
     ),
-    (
-        "org life: a year of compliance for every branch",
-        "≤ 1.5 × hand-written SQL",
-        "arrives with the organizational-life issue",
-    ),
 ]
 
 

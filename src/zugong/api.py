@@ -16,17 +16,22 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from zugong.core.api import ERRORS, SessionAuth, TokenAuth, scope_of
 from zugong.core.scope import ROLE_PERMS
+from zugong.dues.api import router as dues_router
 from zugong.members.api import router as members_router
 from zugong.members.models import Member
+from zugong.orglife.api import router as orglife_router
 from zugong.orgs.api import router as orgs_router
 from zugong.orgs.api import units_router
 from zugong.orgs.models import Org, Unit
+from zugong.recruitment.api import router as recruitment_router
+from zugong.rules.api import router as rules_router
 
 api = NinjaAPI(
     title="zugong 组工综合管理平台 API",
     version="1",
     description=(
-        "党组织、单位、党员的查询与维护。按账号的角色和所属党组织限定范围;认证:Authorization: Bearer 令牌。"
+        "党组织、单位、党员、组织生活的查询与维护。按账号的角色和所属党组织限定范围;"
+        "认证:Authorization: Bearer 令牌。"
     ),
     urls_namespace="api",
     docs_url=None,
@@ -63,6 +68,8 @@ def _labels(path: str) -> dict[str, str]:
                 out.setdefault(f.name, str(f.verbose_name))
     if resource == "members":
         out["org"] = _("所在党支部")
+    if resource == "rules":
+        out.update({"on": _("日期"), "org": _("党组织代码"), "level": _("层级"), "kind": _("规则类型")})
     return out
 
 
@@ -200,3 +207,7 @@ api.add_router("/me", me_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/units", units_router)
 api.add_router("/members", members_router)
+api.add_router("/rules", rules_router)
+api.add_router("/orglife", orglife_router)
+api.add_router("/dues", dues_router)
+api.add_router("/recruitment", recruitment_router)

@@ -224,3 +224,26 @@ def test_list_queries_do_not_grow_with_page_size(api, tree, accounts):
     api.get("/api/members", "organizer_b", page_size=1)  # warm the token and code-table caches
     assert count(page_size=5) == count(page_size=50)
     assert count(page_size=5, sex="1") == count(page_size=50, sex="1")
+
+
+FZ18_CASES = [
+    (dt.date(2019, 7, 1), dt.date(2020, 7, 1), True),  # exactly one year
+    (dt.date(2019, 7, 1), dt.date(2020, 6, 30), False),  # a day short
+    (dt.date(2020, 2, 29), dt.date(2021, 2, 28), True),  # leap day + 1 year
+    (dt.date(2020, 2, 29), dt.date(2021, 2, 27), False),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("joined", "converted", "ok"), FZ18_CASES)
+def test_create_refuses_a_conversion_before_the_probation_ends(api, tree, accounts, joined, converted, ok):
+    fields = member_fields(joined_on=joined, converted_on=converted)
+    response = api("POST", "/api/members", "secretary_a1", {"org": "C0A1", **fields})
+    if ok:
+        assert response.status_code == 201, response.content
+    else:
+        assert response.status_code == 422
+        (error,) = response.json()["detail"]
+        assert error["field"] == "converted_on"
+        assert "不足12个月的预备期(FZ-18《中国共产党发展党员工作细则》第三十二条)" in error["message"]
+        assert not Member.objects.filter(name=fields["name"]).exists()

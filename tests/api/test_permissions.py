@@ -5,6 +5,7 @@ The rows are checked against the routes registered with ninja, so a new endpoint
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Callable
@@ -14,7 +15,7 @@ import pytest
 
 from zugong.api import api as ninja_api
 
-from ..factories import make_unit, member_fields
+from ..factories import make_meeting, make_unit, member_fields
 
 _seq = itertools.count(1)
 
@@ -39,6 +40,20 @@ def _new_member(w: World) -> dict:
     fields = member_fields()
     fields.update({"org": w.tree.branch_a1.code})
     return fields
+
+
+def _meeting(w: World) -> int:
+    return make_meeting(w.tree.branch_a1, ["theme_day"], held_on=dt.date(2026, 3, 10)).pk
+
+
+NEW_MEETING = {
+    "org": "C0A1",
+    "kinds": ["theme_day", "party_lecture"],
+    "held_on": "2026-03-12",
+    "topic": "接口登记的主题党日",
+    "expected": 12,
+    "present": 10,
+}
 
 
 MATRIX: dict[tuple[str, str], Row] = {
@@ -87,7 +102,72 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/members/{member_id}/reveal"): Row(
         lambda w: (f"/api/members/{w.member.pk}/reveal", {"field": "phone"}), 200
     ),
+    # Everyone with a scope reads the national rules; asking about town A's org is out of scope.
+    ("GET", "/api/rules"): Row(lambda w: ("/api/rules?kind=quorum", None), 200, outside=200),
+    ("GET", "/api/rules/{rule_id}"): Row(
+        lambda w: (f"/api/rules/ZB-09?org={w.tree.branch_a1.code}&on=2025-06-01", None), 200
+    ),
+    ("GET", "/api/orglife/meetings"): Row(lambda w: ("/api/orglife/meetings?org=C0A", None), 200),
+    ("POST", "/api/orglife/meetings"): Row(lambda w: ("/api/orglife/meetings", NEW_MEETING), 201),
+    ("GET", "/api/orglife/meetings/{meeting_id}"): Row(
+        lambda w: (f"/api/orglife/meetings/{_meeting(w)}", None), 200
+    ),
+    ("GET", "/api/orglife/compliance"): Row(
+        lambda w: ("/api/orglife/compliance?org=C0A&window=2026Q1", None), 200
+    ),
+    ("GET", "/api/orglife/reviews"): Row(lambda w: ("/api/orglife/reviews?org=C0A&year=2025", None), 200),
+    ("POST", "/api/orglife/reviews"): Row(
+        lambda w: ("/api/orglife/reviews", {"member": w.member.pk, "year": 2025, "grade": "qualified"}), 200
+    ),
+    ("GET", "/api/dues/quote"): Row(
+        lambda w: ("/api/dues/quote?category=in_service&base=4500", None), 200, outside=200
+    ),
+    ("GET", "/api/dues/ledger"): Row(lambda w: (f"/api/dues/ledger?org={w.tree.branch_a1.code}", None), 200),
+    ("GET", "/api/dues/arrears"): Row(
+        lambda w: (f"/api/dues/arrears?org={w.tree.town_a.code}&as_of=2026-07-01", None), 200
+    ),
+    ("GET", "/api/dues/members/{member_id}"): Row(lambda w: (f"/api/dues/members/{w.member.pk}", None), 200),
+    ("POST", "/api/dues/payments"): Row(
+        lambda w: (
+            "/api/dues/payments",
+            {
+                "member_id": w.member.pk,
+                "paid_on": "2026-07-01",
+                "method": "in_person",
+                "voluntary_amount": "10",
+            },
+        ),
+        201,
+    ),
 }
+
+
+def _applicant(w: World) -> int:
+    from ..factories import make_applicant
+
+    return make_applicant(w.tree.branch_a1, applied_on=dt.date.today() - dt.timedelta(days=5)).pk
+
+
+MATRIX.update(
+    {
+        ("GET", "/api/recruitment/applicants"): Row(
+            lambda w: (f"/api/recruitment/applicants?org={w.tree.town_a.code}", None), 200
+        ),
+        ("GET", "/api/recruitment/applicants/{applicant_id}"): Row(
+            lambda w: (f"/api/recruitment/applicants/{_applicant(w)}", None), 200
+        ),
+        ("GET", "/api/recruitment/applicants/{applicant_id}/checks"): Row(
+            lambda w: (f"/api/recruitment/applicants/{_applicant(w)}/checks", None), 200
+        ),
+        ("POST", "/api/recruitment/applicants/{applicant_id}/steps"): Row(
+            lambda w: (
+                f"/api/recruitment/applicants/{_applicant(w)}/steps",
+                {"step": "talk", "done_on": dt.date.today().isoformat(), "done_by": "王书记"},
+            ),
+            201,
+        ),
+    }
+)
 
 # who is who: every account below is a fixture of tests/conftest.py
 OUTSIDE = "organizer_b"  # committee organizer of the other township: full rights, other subtree

@@ -23,7 +23,7 @@ from zugong.orgs.models import Org
 from zugong.stats.summary import dashboard_summary
 
 AS_OF = dt.date(2026, 6, 30)
-GROUPS = {"dashboard", "exact", "tree", "list", "load", "move", "pending"}
+GROUPS = {"dashboard", "exact", "tree", "list", "load", "move", "orglife", "pending"}
 
 
 @pytest.fixture

@@ -1,7 +1,11 @@
 import datetime as dt
+import hashlib
+import json
 
 import pytest
 from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zugong.core import audit
 from zugong.core.models import AuditEntry
@@ -53,3 +57,54 @@ def test_move_carries_audit_paths(tree):
     tree.branch_a2.refresh_from_db()
     entry = AuditEntry.objects.get(action="member.create")
     assert entry.org_path == tree.branch_a2.path
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prev=st.text(alphabet="0123456789abcdef", max_size=64),
+    actor_id=st.none() | st.integers(min_value=1),
+    objects=st.lists(
+        st.tuples(
+            st.sampled_from(["member.create", "org.update"]),
+            st.text(max_size=8) | st.integers(min_value=0).map(str),
+            st.dictionaries(st.text(max_size=6), _json_values, max_size=4),
+            st.dictionaries(st.text(max_size=6), _json_values, max_size=4),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    request_id=st.text(max_size=12),
+)
+def test_bulk_chain_digests_equal_one_by_one_digests(prev, actor_id, objects, request_id):
+    at = dt.datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=dt.UTC)
+    bulk = audit.chain_digests(
+        prev,
+        at=at,
+        actor_id=actor_id,
+        request_id=request_id,
+        entries=[(a, "members.member", o, audit._json(b), audit._json(f)) for a, o, b, f in objects],
+    )
+    expected = []
+    for action, object_id, before, after in objects:
+        entry = AuditEntry(
+            at=at, actor_id=actor_id, action=action, object_type="members.member", object_id=object_id,
+            before=before, after=after, request_id=request_id,
+        )  # fmt: skip
+        # The definition the chain has always had: json.dumps of the whole list.
+        payload = json.dumps(
+            [prev, at.isoformat(), actor_id, action, "members.member", object_id, before, after, request_id],
+            ensure_ascii=False,
+            sort_keys=True,
+            default=str,
+        )
+        assert audit._digest(prev, entry) == hashlib.sha256(payload.encode()).hexdigest()
+        prev = audit._digest(prev, entry)
+        expected.append(prev)
+    assert bulk == expected

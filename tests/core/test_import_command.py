@@ -18,7 +18,7 @@ from django.db import connection
 from python_calamine import CalamineWorkbook
 
 from zugong.core.audit import verify_chain
-from zugong.core.importing import bulk
+from zugong.core.importing import bulk, pipeline
 from zugong.core.models import AuditEntry, AuditHead
 from zugong.members import importers
 from zugong.members.models import Member, MemberEvent
@@ -86,8 +86,8 @@ def test_exit_1_for_other_failures(tree, tmp_path):
         call("members", str(tmp_path / "x.pdf"))
     with pytest.raises(CommandError, match="找不到账号"):
         call("members", str(FIXTURES / "members.xls"), "--as", "nobody")
-    with pytest.raises(CommandError, match="--update 只用于党员导入"):
-        call("orgs", str(FIXTURES / "orgs.xls"), "--update")
+    with pytest.raises(CommandError, match="--org 只用于党员导入"):
+        call("orgs", str(FIXTURES / "orgs.xls"), "--org", "C0")
 
 
 @pytest.mark.django_db
@@ -162,7 +162,10 @@ SNAPSHOT_SQL = [
 
 
 @pytest.mark.django_db(transaction=True)
-def test_killed_mid_commit_leaves_the_database_as_it_was(tree, tmp_path):
+@pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "reader-process"])
+def test_killed_mid_commit_leaves_the_database_as_it_was(tree, tmp_path, parallel):
+    if parallel and connection.vendor != "postgresql":
+        pytest.skip("the reader process is used on PostgreSQL only")
     rows = [MEMBER_HEADER] + [member(n, "C0A1" if n % 3 else "C0B1") for n in range(1, 6001)]
     path = write_xlsx(tmp_path / "big.xlsx", rows)
     flag = tmp_path / "paused"
@@ -170,7 +173,8 @@ def test_killed_mid_commit_leaves_the_database_as_it_was(tree, tmp_path):
         **os.environ,
         "ZUGONG_DATA_DIR": str(tmp_path / "data"),
         "ZUGONG_FIELD_KEY": settings.FIELD_KEY,
-        bulk.PAUSE_ENV: f"{importers.WRITE_BATCH}:{flag}",
+        bulk.PAUSE_ENV: f"1:{flag}",  # once the first batch is written, inside the open transaction
+        pipeline.PARALLEL_ENV: "0" if parallel else str(2**40),
     }
     if connection.vendor == "sqlite":
         db_file = tmp_path / "db.sqlite3"
@@ -215,6 +219,10 @@ def test_killed_mid_commit_leaves_the_database_as_it_was(tree, tmp_path):
         process.wait()
     assert process.returncode == -signal.SIGKILL
     time.sleep(0.5)  # PostgreSQL notices the dropped connection and rolls back
+    deadline = time.monotonic() + 30
+    while _children_reading(path) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the reader process ends once the pipe to its parent is broken
+    assert not _children_reading(path)
 
     assert snapshot() == before
     verify = subprocess.run(
@@ -222,3 +230,21 @@ def test_killed_mid_commit_leaves_the_database_as_it_was(tree, tmp_path):
     )
     assert verify.returncode == 0, verify.stderr
     assert "哈希链完整" in verify.stdout
+
+
+def _children_reading(path) -> list[int]:
+    """Processes still running `zugong import … path` (the reader process outlives no parent)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read().split(b"\0")
+            with open(f"/proc/{entry}/stat") as handle:
+                state = handle.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and str(path).encode() in cmdline and b"import" in cmdline:
+            found.append(int(entry))
+    return found

@@ -281,6 +281,7 @@ def test_job_list_query_count_is_constant(client, accounts):
     Job.objects.create(
         kind="import", name="members", phase="check", actor=user, state="done", filename="a.csv"
     )
+    queries()  # the first request after login slides the session (at most once a minute)
     one = queries()
     for i in range(15):
         Job.objects.create(

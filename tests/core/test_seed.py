@@ -338,3 +338,16 @@ def test_counties_generated_in_worker_processes_give_the_same_data(db, monkeypat
     assert [len(problems) for problems in Org.objects.find_problems()] == [0, 0, 0, 0, 0]
     assert recount_totals() == (Org.objects.count(), 0)
     assert Org.objects.filter(depth=2, code__in=["140502", "140521"]).count() == 2
+
+
+def test_force_keeps_the_shipped_rule_packs(db):
+    """A forced reseed wipes the tree, not the national rules every check depends on."""
+    from zugong.demo import seed as seeding
+    from zugong.rules import engine
+    from zugong.rules.models import RulePack
+
+    shipped = RulePack.objects.filter(org__isnull=True).count()
+    seeding.wipe()
+    engine.invalidate()
+    assert RulePack.objects.filter(org__isnull=True).count() == shipped > 0
+    assert engine.rule("FZ-01").params["min_age_years"] == 18

@@ -6,6 +6,8 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zugong.core import crypto
 from zugong.core.audit import verify_chain
@@ -154,11 +156,14 @@ def test_update_mode_changes_fields_one_audit_entry_per_record(tree, tmp_path):
     member.refresh_from_db()
     assert member.job_title == "支部书记" and crypto.decrypt(member.phone_enc) == "13800000000"
     assert member.native_place == "山西晋城"  # blank cells do not clear stored values
-    entry = AuditEntry.objects.filter(pk__gt=0).order_by("-id").first()
-    assert AuditEntry.objects.count() == audit + 1
+    # One entry for the changed member, one for the import itself; both under the import's request id.
+    entry, trace = AuditEntry.objects.order_by("id")[audit:]
     assert entry.action == "member.update" and entry.object_id == str(member.pk)
     assert entry.before == {"job_title": "委员", "phone_masked": "139****5678"}
     assert entry.after == {"job_title": "支部书记", "phone_masked": "138****0000"}
+    assert trace.action == "import.members" and trace.object_type == "import"
+    assert (trace.after["updated"], trace.after["unchanged"], trace.after["update"]) == (1, 1, True)
+    assert trace.request_id == entry.request_id and trace.object_id == entry.request_id
     assert Member.objects.get(pk=kept.pk).updated_at == kept.updated_at
     assert verify_chain()[1] == []
 
@@ -259,3 +264,112 @@ def test_check_member_is_pure(tree, django_assert_num_queries):
         clean, errors = services.check_member(fields, id_taken=lambda number: number == fields["id_number"])
     assert "已登记" in errors["id_number"][0]
     assert clean["birth_date"] == fields["birth_date"]
+
+
+@pytest.mark.django_db
+def test_a_big_file_is_read_in_a_second_process_with_the_same_result(tree, tmp_path, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the reader process is used on PostgreSQL only")
+    from zugong.core.importing import pipeline
+
+    rows = [
+        row_of(
+            member_fields(birth_date=dt.date(1960, 1, 1) + dt.timedelta(days=i * 3), sex="12"[i % 2]),
+            "C0A1" if i % 2 else "C0B1",
+        )
+        for i in range(2500)
+    ]
+    rows[1200][3] = rows[1200][3][:-1] + ("0" if rows[1200][3][-1] != "0" else "1")  # checksum
+    rows[2100][15] = "NOPE"  # no such branch
+    rows.append(list(rows[5]))  # a repeat
+    path = roster(tmp_path, rows)
+    started = []
+    reader = pipeline._ReaderProcess
+
+    class Counting(reader):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self.process.pid)
+
+    monkeypatch.setattr(pipeline, "_ReaderProcess", Counting)
+    monkeypatch.setenv(pipeline.PARALLEL_ENV, str(2**40))
+    alone = run("members", path, dry_run=True)
+    assert not started
+    monkeypatch.setenv(pipeline.PARALLEL_ENV, "0")
+    both = run("members", path, dry_run=True)
+    assert len(started) == 1
+    assert [str(p) for p in both.problems] == [str(p) for p in alone.problems]
+    assert [p.line for p in both.problems] == [1202, 2102, 2502]
+    assert (
+        (both.read, both.valid, both.rejected) == (alone.read, alone.valid, alone.rejected) == (2501, 2498, 3)
+    )
+
+    before = (Member.objects.count(), AuditEntry.objects.count())
+    refused = run("members", path)  # all or nothing, through the reader process too
+    assert refused.refused and (Member.objects.count(), AuditEntry.objects.count()) == before
+
+    written = run("members", path, skip_invalid=True)
+    assert len(started) == 3 and written.imported == 2498
+    assert Member.objects.filter(name=rows[7][0], id_number_hash=crypto.blind_index(rows[7][3])).exists()
+    assert verify_chain()[1] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("joined", "converted", "ok"),
+    [
+        (dt.date(2019, 7, 1), dt.date(2020, 7, 1), True),  # exactly one year
+        (dt.date(2019, 7, 1), dt.date(2020, 6, 30), False),  # a day short
+        (dt.date(2020, 2, 29), dt.date(2021, 2, 28), True),  # leap day + 1 year
+        (dt.date(2020, 2, 29), dt.date(2021, 2, 27), False),
+    ],
+)
+def test_fz18_boundaries_on_import(tree, tmp_path, joined, converted, ok):
+    fields = person(3, joined_on=joined, converted_on=converted)
+    report = run("members", roster(tmp_path, [row_of(fields, "C0A1")]))
+    if ok:
+        assert reasons(report) == "" and report.imported == 1
+    else:
+        (problem,) = report.problems
+        assert problem.column == "转正日期" and problem.line == 2
+        assert "不足12个月的预备期(FZ-18《中国共产党发展党员工作细则》第三十二条)" in problem.reason
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(st.text(), min_size=8, max_size=8),
+    dates=st.lists(st.none() | st.dates(), min_size=3, max_size=3),
+    org_id=st.integers(min_value=1),
+    mobile=st.booleans(),
+)
+def test_audit_snapshot_json_is_what_json_dumps_writes(texts, dates, org_id, mobile):
+    from zugong.core.audit import _json
+    from zugong.members import importers
+
+    record = [None] * len(importers._MEMBER_COLUMNS)
+    column = importers._MEMBER_COLUMNS.index
+    for name, text in zip(
+        [
+            "name",
+            "sex",
+            "ethnicity",
+            "id_number_masked",
+            "native_place",
+            "work_unit",
+            "phone_masked",
+            "address",
+        ],
+        texts,
+        strict=True,
+    ):
+        record[column(name)] = text
+    for name, day in zip(["birth_date", "joined_on", "converted_on"], dates, strict=True):
+        record[column(name)] = day
+    record[column("org_id")], record[column("is_mobile")] = org_id, mobile
+    for name in ["education", "degree", "category", "job_title", "status", "standing"]:
+        record[column(name)] = ""
+    after = {}
+    for name in services.AUDIT_FIELDS:
+        value = None if name == "party_group" else record[column("org_id" if name == "org" else name)]
+        after[name] = value.isoformat() if isinstance(value, dt.date) else value
+    assert importers._after_json(tuple(record)) == _json(after)

@@ -211,3 +211,25 @@ def test_change_org_moves_member_and_history(tree):
     event = MemberEvent.objects.get(member=member, kind="org_changed")
     assert (event.from_org, event.to_org) == (tree.branch_a1, tree.branch_b1)
     assert Member.objects.filter(org_path__startswith=tree.town_b.path).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("joined", "converted", "earliest"),
+    [
+        (dt.date(2019, 7, 1), dt.date(2020, 6, 30), "2020-07-01"),
+        (dt.date(2020, 2, 29), dt.date(2021, 2, 27), "2021-02-28"),
+    ],
+)
+def test_fz18_lives_in_check_member_with_its_citation(tree, joined, converted, earliest):
+    fields = member_fields(joined_on=joined, converted_on=converted)
+    _clean, errors = services.check_member(fields, id_taken=lambda number: False)
+    (message,) = errors["converted_on"]
+    assert message == (
+        "转正日期距入党日期不足12个月的预备期(FZ-18《中国共产党发展党员工作细则》第三十二条),最早应为"
+        + earliest
+    )
+    member = make_member(tree.branch_a1)
+    with pytest.raises(ValidationError) as info:  # an update is checked the same way
+        services.member_update(actor=None, member=member, joined_on=joined, converted_on=converted)
+    assert "FZ-18" in info.value.message_dict["converted_on"][0]

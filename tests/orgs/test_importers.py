@@ -5,6 +5,7 @@ import pytest
 
 from zugong.core.audit import verify_chain
 from zugong.core.importing.pipeline import ImportRefused
+from zugong.core.models import AuditEntry, AuditHead
 from zugong.orgs.models import CommitteeSeat, Org, OrgEvent, Unit
 
 from ..conftest import refreshed
@@ -115,3 +116,90 @@ def test_duplicate_codes_within_the_file(tree, tmp_path):
     ]
     report = run("orgs", orgs_file(tmp_path, rows))
     assert report.refused and "第5行“组织代码”列(值:D1):与第4行重复" in reasons(report)
+
+
+def _snapshot():
+    return (
+        list(
+            Org.objects.order_by("path").values_list(
+                "code", "name", "kind", "path", "region_code", "established_on"
+            )
+        ),
+        AuditEntry.objects.count(),
+        OrgEvent.objects.count(),
+        AuditHead.objects.values_list("last_hash", flat=True).first(),
+    )
+
+
+@pytest.mark.django_db
+def test_update_mode_changes_orgs_field_by_field_and_a_second_run_changes_nothing(tree, accounts, tmp_path):
+    run("orgs", FIXTURES / "orgs.xls")
+    general = Org.objects.get(code="C0B2G")
+    rows = [
+        ["C0B2G", "中共丙村总支部委员会", "党总支", "C0B", "丙村村民委员会", "行政村", "", "2008.6", ""],
+        ["C0B2G1", "中共丙村第一支部委员会", "党支部", "C0B2G", "丙村卫生室", "医院", "", "", ""],
+    ]
+    path = orgs_file(tmp_path, rows)
+    audit_before = AuditEntry.objects.count()
+
+    report = run("orgs", path, actor=accounts["dept_admin"], update=True)
+
+    assert reasons(report) == "" and (report.updated, report.imported, report.unchanged) == (2, 0, 0)
+    assert refreshed(general).name == "中共丙村总支部委员会"
+    child = Org.objects.get(code="C0B2G1")
+    assert child.name == "中共丙村第一支部委员会" and Org.objects.get_parent(child) == general
+    assert set(child.units.values_list("name", flat=True)) == {"丙村卫生室"}
+    entries = list(AuditEntry.objects.order_by("id")[audit_before:])
+    update = next(e for e in entries if e.action == "org.update" and e.object_id == str(general.pk))
+    assert update.before == {"name": general.name}
+    assert update.after == {"name": "中共丙村总支部委员会"}
+    assert update.actor == accounts["dept_admin"]
+    assert [e.action for e in entries].count("import.orgs") == 1
+    assert {e.request_id for e in entries} == {entries[-1].request_id}  # traceable to the import
+    assert verify_chain()[1] == []
+
+    before = _snapshot()
+    again = run("orgs", path, actor=accounts["dept_admin"], update=True)
+    assert (again.updated, again.unchanged, again.rejected) == (0, 2, 0)
+    assert _snapshot() == before  # nothing changed, not even an audit entry
+
+
+@pytest.mark.django_db
+def test_update_mode_refuses_a_move_and_a_new_secretary_naming_the_row(tree, tmp_path):
+    run("orgs", FIXTURES / "orgs.xls")
+    before = _snapshot()
+    rows = [
+        ["C0B2G", "中共丙村党总支部委员会", "党总支", "C0A", "", "", "", "", ""],  # another parent
+        ["C0B2G1", "中共丙村第一党支部委员会", "党支部", "C0B2G", "", "", "", "", "赵六"],
+    ]
+    report = run("orgs", orgs_file(tmp_path, rows), update=True)
+
+    assert report.refused and _snapshot() == before
+    move, secretary = report.problems
+    assert (move.line, move.column) == (4, "上级组织代码")  # under the title and header rows
+    assert "上级组织是C0B" in move.reason and "调整隶属关系" in move.reason
+    assert (secretary.line, secretary.column) == (5, "书记姓名") and "班子成员" in secretary.reason
+
+
+@pytest.mark.django_db
+def test_update_refused_by_the_service_rolls_everything_back(tree, tmp_path):
+    run("orgs", FIXTURES / "orgs.xls")
+    before = _snapshot()
+    rows = [
+        ["C0B3", "乙镇中心卫生院党支部", "党支部", "C0B", "", "", "", "", ""],  # a fine change
+        ["C0B2G", "中共丙村党总支部委员会", "党支部", "C0B", "", "", "", "", ""],  # has a child branch
+    ]
+    report = run("orgs", orgs_file(tmp_path, rows), update=True, skip_invalid=True)
+
+    assert report.refused and _snapshot() == before
+    (problem,) = report.problems
+    assert problem.line == 5 and problem.column == "组织类别" and "有下级组织" in problem.reason
+    assert problem.value == "党支部"
+
+
+@pytest.mark.django_db
+def test_without_update_mode_a_difference_points_to_it(tree, tmp_path):
+    run("orgs", FIXTURES / "orgs.xls")
+    rows = [["C0B2G", "中共丙村总支部委员会", "党总支", "C0B", "", "", "", "", ""]]
+    report = run("orgs", orgs_file(tmp_path, rows))
+    assert report.refused and "如需更新请使用更新模式" in reasons(report)

@@ -16,13 +16,18 @@ from zugong.core.models import AuditEntry, AuditHead
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
+    if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, Model):
         return value.pk
     return value
+
+
+def jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """A dict of plain values (dates, decimals, model instances) made JSON-ready."""
+    return {key: _jsonable(value) for key, value in data.items()}
 
 
 def snapshot(obj: Model, fields: list[str]) -> dict[str, Any]:
@@ -41,24 +46,84 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, An
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def _digest(prev: str, entry: AuditEntry) -> str:
-    payload = json.dumps(
-        [
-            prev,
-            entry.at.isoformat(),
-            entry.actor_id,
-            entry.action,
-            entry.object_type,
-            entry.object_id,
-            entry.before,
-            entry.after,
-            entry.request_id,
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-        default=str,
+    return _digest_of(
+        prev,
+        entry.at.isoformat(),
+        entry.actor_id,
+        entry.action,
+        entry.object_type,
+        entry.object_id,
+        _json(entry.before),
+        _json(entry.after),
+        entry.request_id,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _digest_of(
+    prev: str,
+    at: str,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before_json: str,
+    after_json: str,
+    request_id: str,
+) -> str:
+    """SHA-256 of the JSON list [prev, at, actor, action, object type, object id, before, after,
+    request id] (keys sorted, non-ASCII kept): the same text `json.dumps` gives for the whole list,
+    put together from its items so a bulk writer can serialize each before/after once."""
+    items = ", ".join(
+        [
+            _json(prev),
+            _json(at),
+            _json(actor_id),
+            _json(action),
+            _json(object_type),
+            _json(object_id),
+            before_json,
+            after_json,
+            _json(request_id),
+        ]
+    )
+    return hashlib.sha256(("[" + items + "]").encode()).hexdigest()
+
+
+def chain_digests(
+    prev: str,
+    *,
+    at: dt.datetime,
+    actor_id: int | None,
+    request_id: str,
+    entries: list[tuple[str, str, str, str, str]],
+) -> list[str]:
+    """The hashes of consecutive entries sharing time, actor and request id, chained from `prev`.
+    entries: (action, object type, object id, before JSON, after JSON), JSON as `_json` writes it.
+    Equal to `_digest` entry by entry (tests/core/test_audit.py), at a fraction of its cost."""
+    middle = ", ".join(["", _json(at.isoformat()), _json(actor_id), ""])
+    tail = ", " + _json(request_id) + "]"
+    sha = hashlib.sha256
+    out = []
+    kinds: dict[tuple[str, str], str] = {}
+    quoted = _json(prev)
+    for action, object_type, object_id, before_json, after_json in entries:
+        kind = kinds.get((action, object_type))
+        if kind is None:
+            kind = kinds[(action, object_type)] = _json(action) + ", " + _json(object_type) + ", "
+        if object_id.isdigit():
+            oid = '"' + object_id + '"'
+        else:
+            oid = _json(object_id)
+        payload = "[" + quoted + middle + kind + oid + ", " + before_json + ", " + after_json + tail
+        prev = sha(payload.encode()).hexdigest()
+        quoted = '"' + prev + '"'  # a hex digest: its JSON is itself in quotes
+        out.append(prev)
+    return out
 
 
 def record(

@@ -98,6 +98,9 @@ def invalidate() -> None:
 def _table(name: str) -> Table:
     global _loaded_at
     now = time.monotonic()
+    table = _tables.get(name)  # the fast path, without the lock: a dict read is atomic
+    if table is not None and now - _loaded_at <= _CACHE_SECONDS:
+        return table
     with _lock:
         if now - _loaded_at > _CACHE_SECONDS:
             _tables.clear()

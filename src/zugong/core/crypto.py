@@ -46,7 +46,7 @@ def decrypt(token: str) -> str:
 
 def blind_index(value: str) -> str:
     _, index_key = _keys(settings.FIELD_KEY)
-    return hmac.new(index_key, value.encode(), hashlib.sha256).hexdigest()[:40]
+    return hmac.digest(index_key, value.encode(), "sha256").hex()[:40]
 
 
 def mask_id_number(value: str) -> str:

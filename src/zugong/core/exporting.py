@@ -18,6 +18,7 @@ rows, whether clear values were included), in that order, so an entry means a fi
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,10 @@ EXPORTS: dict[str, str] = {
     "units": "zugong.orgs.exports.UnitExport",
     "accounts": "zugong.accounts.exports.AccountExport",
     "audit": "zugong.core.audit_exports.AuditExport",
+    "meetings": "zugong.orglife.exports.MeetingExport",
+    "dues_ledger": "zugong.dues.exports.DuesLedgerExport",
+    "dues_rollup": "zugong.dues.exports.DuesRollupExport",
+    "dues_arrears": "zugong.dues.exports.DuesArrearsExport",
 }
 
 
@@ -82,7 +87,7 @@ class Column:
     """One column: its Chinese header, how to get the value from an object, how to write it.
 
     `kind`: text (default), text_id (kept as text, in a text-formatted cell: 公民身份号码, codes),
-    date, datetime, int, number, bool (是/否).
+    date, datetime, int, number, money (a Decimal shown with two decimals), bool (是/否).
     """
 
     label: str | Promise
@@ -133,6 +138,7 @@ class _Formats:
         self.date = workbook.add_format({**base, "num_format": DATE_FORMAT, "align": "left"})
         self.datetime = workbook.add_format({**base, "num_format": DATETIME_FORMAT, "align": "left"})
         self.number = workbook.add_format(base)
+        self.money = workbook.add_format({**base, "num_format": "0.00"})
 
 
 def _write_cell(ws, fmt: _Formats, row: int, col: int, kind: str, value: Any) -> str:
@@ -161,6 +167,9 @@ def _write_cell(ws, fmt: _Formats, row: int, col: int, kind: str, value: Any) ->
         text = str(value)
         ws.write_string(row, col, text, fmt.text_id)
         return text
+    if isinstance(value, decimal.Decimal):
+        ws.write_number(row, col, float(value), fmt.money)
+        return f"{value:.2f}"
     if isinstance(value, int | float):
         ws.write_number(row, col, value, fmt.number)
         return str(value)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from operator import mul
 
 from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+_ZERO = 48 * sum(_WEIGHTS)
 
 
 class IdNumberError(ValueError):
@@ -17,11 +19,18 @@ class IdNumberError(ValueError):
 
 def normalize(value: str) -> str:
     """Full-width digits and spaces folded, lowercase x raised."""
-    return "".join(unicodedata.normalize("NFKC", str(value)).split()).upper()
+    value = str(value)
+    if value.isascii() and value.isalnum():
+        return value.upper()
+    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
 
 
 def check_char(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    digits = first17.encode()
+    if len(digits) != 17 or not digits.isdigit():
+        raise ValueError(first17)
+    # Each ASCII digit is its value + 48: subtract 48 × the sum of the weights once.
+    return _CHECK[(sum(map(mul, digits, _WEIGHTS)) - _ZERO) % 11]
 
 
 def parse(value: str) -> tuple[str, dt.date, str]:

@@ -38,9 +38,9 @@ ALLOWED_SUFFIXES = (".xlsx", ".xls", ".ods", ".csv")
 JOBS_PER_PAGE = 20
 PROBLEMS_PER_PAGE = 50
 # Where the imported rows are seen afterwards.
-LIST_URLS = {"orgs": "orgs:tree", "members": "members:list"}
+LIST_URLS = {"orgs": "orgs:tree", "members": "members:list", "meetings": "orglife:meetings"}
 # Importers that can update stored records (an explicit, audited mode).
-UPDATABLE = {"members"}
+UPDATABLE = registry.UPDATABLE
 
 
 def _importer_cls(name: str):

@@ -1,3 +1,4 @@
+import time
 import uuid
 
 from zugong.core import context
@@ -21,3 +22,26 @@ class RequestIdMiddleware:
             context.client_ip.reset(t2)
         response["X-Request-ID"] = rid
         return response
+
+
+SLIDE_EVERY = 60  # seconds
+
+
+class SlidingSessionMiddleware:
+    """Slides the idle timeout of a signed-in session at most once a minute.
+
+    Saving the session on every request (SESSION_SAVE_EVERY_REQUEST) cost each page view an
+    UPDATE and a commit with its WAL flush (≈ 3 ms, and the tail of the p95s in the benchmark);
+    the timeout only needs minute precision. Goes after SessionMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and session.get("_auth_user_id"):
+            now = int(time.time())
+            if now - int(session.get("_slid", 0)) >= SLIDE_EVERY:
+                session["_slid"] = now  # modified: SessionMiddleware saves it with a new expiry
+        return self.get_response(request)

@@ -30,7 +30,19 @@ class Role:
     MEMBER = "member"
 
 
-_READ = {"org.view", "member.view", "unit.view", "stats.view"}
+_READ = {
+    "org.view",
+    "member.view",
+    "unit.view",
+    "stats.view",
+    "orglife.view",
+    "rules.view",
+    "recruitment.view",
+    "dues.view",
+}
+# 发展党员: branches keep the files; committees also set the yearly plans.
+RECRUITMENT_BRANCH = {"recruitment.edit", "recruitment.reveal"}
+RECRUITMENT_COMMITTEE = {*RECRUITMENT_BRANCH, "recruitment.plan"}
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.DEPT_ADMIN: frozenset(
         _READ
@@ -42,14 +54,34 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             "unit.edit",
             "account.manage",
             "audit.view",
+            "orglife.edit",
+            "orglife.configure",
+            "rules.edit",
+            "calendar.edit",
+            "dues.edit",
+            *RECRUITMENT_COMMITTEE,
         }
     ),
     Role.COMMITTEE_ORGANIZER: frozenset(
-        _READ | {"org.edit", "org.structure", "member.edit", "member.reveal", "unit.edit"}
+        _READ
+        | {
+            "org.edit",
+            "org.structure",
+            "member.edit",
+            "member.reveal",
+            "unit.edit",
+            "orglife.edit",
+            "orglife.configure",
+            "rules.edit",
+            "dues.edit",
+            *RECRUITMENT_COMMITTEE,
+        }
     ),
-    Role.BRANCH_SECRETARY: frozenset(_READ | {"org.edit", "member.edit", "member.reveal"}),
+    Role.BRANCH_SECRETARY: frozenset(
+        _READ | {"org.edit", "member.edit", "member.reveal", "orglife.edit", "dues.edit", *RECRUITMENT_BRANCH}
+    ),
     Role.CADRE_OFFICE: frozenset(_READ),
-    Role.TALENT_OFFICE: frozenset({"org.view", "unit.view", "stats.view"}),
+    Role.TALENT_OFFICE: frozenset({"org.view", "unit.view", "stats.view", "rules.view"}),
     Role.LEADER: frozenset(_READ),
     Role.MEMBER: frozenset({"self.view", "self.reveal"}),
 }

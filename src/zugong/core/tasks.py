@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from zugong.core import audit, codes, context, crypto, exporting
+from zugong.core import codes, context, crypto, exporting
 from zugong.core.models import Job, JobProblem
 from zugong.core.scope import scope_for
 
@@ -40,7 +40,13 @@ PROGRESS_SECONDS = 0.5
 PREVIEW_ROWS = 20
 MAX_STORED_PROBLEMS = 20_000
 # Who may import what: the importer writes through the services, which check again per row.
-IMPORT_PERMS = {"orgs": "org.structure", "members": "member.edit"}
+IMPORT_PERMS = {
+    "orgs": "org.structure",
+    "members": "member.edit",
+    "meetings": "orglife.edit",
+    "dues": "dues.edit",
+    "applicants": "recruitment.edit",
+}
 
 
 # -- files -----------------------------------------------------------------------------------------
@@ -384,6 +390,8 @@ def _run_import(job: Job, *, commit: bool) -> None:
             skip_invalid=skip_invalid,
             progress=progress,
             rejects=rejects,
+            import_id=str(job.pk),
+            org_path=job.org_path,
         )
     except (readers.UnreadableFile, pipeline.ImportRefused) as exc:
         rejects.unlink(missing_ok=True)
@@ -395,26 +403,6 @@ def _run_import(job: Job, *, commit: bool) -> None:
         raise
     finally:
         progress.close()
-    if commit and report.written:
-        with transaction.atomic():
-            audit.record(
-                actor=job.actor,
-                action=f"import.{job.name}",
-                object_type="import",
-                object_id=str(job.pk),
-                object_repr=job.filename[:200],
-                org_path=job.org_path,
-                after={
-                    "file": job.filename,
-                    "read": report.read,
-                    "imported": report.imported,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "rejected": report.rejected,
-                    "skip_invalid": skip_invalid,
-                    "update": bool(job.params.get("update")),
-                },
-            )
     _store(job, importer, report, (rejects_relative, rejects), done=report.read, stage="done")
     if commit and report.written:
         remove_file(job.upload_path)

@@ -14,14 +14,19 @@ from django.utils.translation import gettext as _
 
 from zugong.core import audit
 from zugong.demo import builder
+from zugong.demo.orglife import seed_orglife
 from zugong.demo.pg import relax_constraints, restore_constraints
 from zugong.demo.writer import Progress, Writer
 from zugong.members.models import Member, PartyGroup
 from zugong.orgs.management.commands.recount import recount_totals
 from zugong.orgs.models import CommitteeSeat, Org, OrgEvent, OrgUnit, Unit
+from zugong.stats import rollups
+from zugong.stats.models import Rollup, RollupState
 
 SCALES = builder.SCALES
-TABLES = [Org, Unit, OrgUnit, Member, PartyGroup, CommitteeSeat, OrgEvent]
+TABLES = [Org, Unit, OrgUnit, Member, PartyGroup, CommitteeSeat, OrgEvent, Rollup]
+# Depth of the county committees in each scale's tree (the root is 1): members' county_path.
+COUNTY_DEPTH = {"tiny": 1, "county": 1, "city": 2, "province": 3}
 
 
 class SeedRefused(Exception):
@@ -87,15 +92,28 @@ def seed(
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             restore = relax_constraints([m._meta.db_table for m in TABLES])
-        writer = Writer(as_of=as_of, progress=progress, workers=workers)
+        rollups.get_state()
+        RollupState.objects.filter(pk=1).update(county_depth=COUNTY_DEPTH[scale])
+        writer = Writer(as_of=as_of, progress=progress, workers=workers, county_depth=COUNTY_DEPTH[scale])
         plan = builder.build(scale, seed)
         root_id, _root_path = writer.write(plan)
+        seed_orglife(scale=scale, seed=seed, as_of=as_of, root_path=_root_path, note=say, workers=workers)
         if restore:
             say(_("正在重建索引和约束……"))
             restore_constraints(restore)
         _reset_sequences()
         say(_("正在核算各级党组织的合计数……"))
         _checked, changed = recount_totals()
+        say(_("正在生成统计汇总……"))
+        rollups.rebuild(as_of)
+        from zugong.demo.dues import seed_dues
+
+        seed_dues(as_of=as_of, seed=seed)
+        from zugong.demo.recruitment import seed_recruitment
+
+        admitted = seed_recruitment(as_of=as_of, seed=seed)
+        writer.counts["members"] += admitted
+        writer.counts["normal"] += admitted
         root = Org.objects.get(pk=root_id)
         summary = Summary(
             scale=scale,
@@ -130,9 +148,13 @@ def seed(
         )
     if connection.vendor == "postgresql":
         say(_("正在更新统计信息……"))
+        # VACUUM, not only ANALYZE: it fills the visibility map, so index-only scans work at once and
+        # the first readers do not rewrite every page to set hint bits. VACUUM cannot run inside a
+        # transaction (a caller's, e.g. a test's): ANALYZE alone there.
+        verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
             for model in TABLES:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+                cursor.execute(f"{verb} {connection.ops.quote_name(model._meta.db_table)}")
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -156,7 +178,14 @@ def wipe() -> dict:
     n_accounts = unbound.count()
     unbound.filter(role=Role.MEMBER).update(role="")
     unbound.update(org=None, member=None)
-    doomed, nullify = _dependents([Org, Member, Unit, PartyGroup], skip={User})
+    from zugong.rules import engine
+    from zugong.rules.models import RulePack
+
+    # Local rule packs go with their orgs; the shipped national packs (rule versions, not tree
+    # data) stay, or every later check of a rule would fail once the engine's cache expires.
+    RulePack.objects.filter(org__isnull=False).delete()
+    engine.invalidate()
+    doomed, nullify = _dependents([Org, Member, Unit, PartyGroup], skip={User, RulePack})
     quote = connection.ops.quote_name
     tables = [m._meta.db_table for m in doomed]
     counts = {m._meta.label_lower: m._default_manager.count() for m in doomed}

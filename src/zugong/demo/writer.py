@@ -82,9 +82,10 @@ class Params:
     duties: list
     party_age_days: int
     created_summary: str
+    county_depth: int = 3  # members' county_path is their org path cut at this depth
 
     @classmethod
-    def read(cls, as_of: dt.date) -> Params:
+    def read(cls, as_of: dt.date, county_depth: int = 3) -> Params:
         terms = engine.rule("ZB-05", on=as_of).params
         committee = engine.rule("ZB-04", on=as_of).params
         return cls(
@@ -96,6 +97,7 @@ class Params:
             duties=list(committee["required_duties"]),
             party_age_days=round(engine.rule("ZB-06", on=as_of).params["secretary_min_party_years"] * 365.25),
             created_summary=_("成立"),
+            county_depth=county_depth,
         )
 
 
@@ -296,6 +298,7 @@ class RowMaker:
         mask_id, mask_phone = crypto.mask_id_number, crypto.mask_phone
         province = ctx.province_code
         mobile = node.mobile
+        county_path = path[: params.county_depth * STEPLEN]
         rows = self.rows["members"]
         for p in people:
             number = p.id_number
@@ -306,6 +309,7 @@ class RowMaker:
                     p.birth, p.native, p.education, p.degree, p.category, p.work_unit[:200], p.job,
                     p.joined, p.converted, p.status, p.standing, encrypt(phone), mask_phone(phone),
                     p.address[:200], p.mobile or mobile, org_id, path, group_of.get(p.id), province,
+                    county_path,
                 )
             )  # fmt: skip
         self.counts["members"] += len(people)
@@ -437,7 +441,7 @@ def _tables() -> dict[str, Table]:
                 "id", "name", "sex", "ethnicity", "id_number_enc", "id_number_hash", "id_number_masked",
                 "birth_date", "native_place", "education", "degree", "category", "work_unit", "job_title",
                 "joined_on", "converted_on", "status", "standing", "phone_enc", "phone_masked", "address",
-                "is_mobile", "org_id", "org_path", "party_group_id", "province_code",
+                "is_mobile", "org_id", "org_path", "party_group_id", "province_code", "county_path",
             ],
         ),
         "seats": Table(
@@ -459,12 +463,13 @@ class Writer(RowMaker):
         as_of: dt.date,
         progress: Callable[[Progress], None] | None = None,
         workers: int | None = None,
+        county_depth: int = 3,
     ) -> None:
         self.tables = _tables()
         next_ids = {
             name: (self.tables[name].model.objects.aggregate(m=Max("id"))["m"] or 0) + 1 for name in ID_TABLES
         }
-        super().__init__(Params.read(as_of), next_ids)
+        super().__init__(Params.read(as_of, county_depth), next_ids)
         self.progress = progress
         self.started = time.monotonic()
         postgres = connection.vendor == "postgresql"

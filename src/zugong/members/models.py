@@ -68,10 +68,17 @@ class Member(models.Model):
     phone_masked = models.CharField(_("手机"), max_length=20, blank=True, editable=False)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     is_mobile = models.BooleanField(_("流动党员"), default=False)
+    # Kept by orglife services: the latest meeting this member attended or was excused from, so the
+    # 党章 six-month rule (GX-05) is one indexed comparison per member, not a scan of attendance rows.
+    last_orglife_on = models.DateField(_("最近参加组织生活"), null=True, blank=True, editable=False)
     org = models.ForeignKey(
         "orgs.Org", verbose_name=_("所在党支部"), on_delete=models.PROTECT, related_name="members"
     )
     org_path = models.CharField(max_length=255, editable=False)
+    # The path of the member's county-level org (org_path cut at RollupState.county_depth), so a
+    # county's list sorted by name is one range of the (county_path, name, id) index instead of a
+    # sort of the whole county; services keep it with org_path (docs/performance.md §2).
+    county_path = models.CharField(max_length=255, editable=False, blank=True, default="", db_default="")
     party_group = models.ForeignKey(
         PartyGroup,
         verbose_name=_("所在党小组"),
@@ -89,6 +96,14 @@ class Member(models.Model):
         verbose_name_plural = _("党员")
         indexes = [
             models.Index(fields=["org_path", "name", "id"], name="member_path_name_idx"),
+            # standing, sex, status too: the usual filters are checked in the index, so a deep page
+            # (OFFSET 10,000) reads no table rows on SQLite and stays index-only on PostgreSQL.
+            models.Index(
+                fields=["county_path", "name", "id", "standing", "sex", "status"],
+                name="member_county_name_idx",
+            ),
+            # The members whose age crosses a band edge on a given day (stats.rollups).
+            models.Index(fields=["birth_date"], name="member_birth_idx"),
             models.Index(fields=["org", "standing"], name="member_org_standing_idx"),
         ]
         constraints = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ from zugong.members.models import Member, MemberEvent, PartyGroup
 from zugong.orgs.models import BRANCH_KINDS, Org
 from zugong.orgs.services import adjust_totals
 from zugong.rules import engine
+from zugong.stats import rollups
+from zugong.stats.rollups import Facts
 
 AUDIT_FIELDS = [
     "name",
@@ -44,12 +47,12 @@ AUDIT_FIELDS = [
     "org",
     "party_group",
 ]
-# Fields a form or API may set; id_number and phone are given in clear and stored encrypted.
-INPUT_FIELDS = {
+# A person's own fields, as a form, the API or an import row gives them (org and status of the
+# membership aside); id_number and phone are given in clear and stored encrypted.
+PERSON_FIELDS = [
     "name",
     "sex",
     "ethnicity",
-    "id_number",
     "birth_date",
     "native_place",
     "education",
@@ -60,12 +63,12 @@ INPUT_FIELDS = {
     "joined_on",
     "converted_on",
     "status",
-    "standing",
     "phone",
     "address",
     "is_mobile",
-    "party_group",
-}
+]
+# Fields a form or API may set.
+INPUT_FIELDS = {*PERSON_FIELDS, "id_number", "standing", "party_group"}
 CODED = {
     "sex": "sex",
     "ethnicity": "ethnicity",
@@ -74,6 +77,12 @@ CODED = {
     "category": "occupation",
 }
 REQUIRED = ["name", "sex", "ethnicity", "id_number", "birth_date", "joined_on", "status"]
+
+
+# Plain strings for check_member, which runs once per row of an import (enum access is slow).
+_STATUSES = frozenset(Member.Status.values)
+_STANDINGS = frozenset(Member.Standing.values)
+_PROBATIONARY, _FORMAL = Member.Status.PROBATIONARY.value, Member.Status.FORMAL.value
 
 
 def counted(standing: str) -> bool:
@@ -134,9 +143,9 @@ def check_member(
         value = clean.get(field)
         if value and not codes.is_valid(table, value):
             bad(field, _("%(f)s“%(v)s”不在代码表中") % {"f": _field_label(field), "v": value})
-    if clean.get("status") and clean["status"] not in Member.Status.values:
+    if clean.get("status") and clean["status"] not in _STATUSES:
         bad("status", _("党员类型应为预备党员或正式党员"))
-    if clean.get("standing") and clean["standing"] not in Member.Standing.values:
+    if clean.get("standing") and clean["standing"] not in _STANDINGS:
         bad("standing", _("未知的党籍状态"))
 
     if clean.get("id_number"):
@@ -181,9 +190,13 @@ def check_member(
             bad("converted_on", _("转正日期不能晚于今天"))
         if joined and converted <= joined:
             bad("converted_on", _("转正日期应晚于入党日期"))
-        if status == Member.Status.PROBATIONARY:
+        elif joined:
+            probation_message = _probation_too_short(joined, converted)
+            if probation_message:
+                bad("converted_on", probation_message)
+        if status == _PROBATIONARY:
             bad("converted_on", _("预备党员不应有转正日期"))
-    elif status == Member.Status.FORMAL and joined:
+    elif status == _FORMAL and joined:
         probation = engine.rule("FZ-18", on=joined)
         if add_months(joined, probation.params["probation_months"]) <= today:
             bad("converted_on", _("正式党员应填写转正日期"))
@@ -192,9 +205,25 @@ def check_member(
     return clean, errors
 
 
+def _probation_too_short(joined: dt.date, converted: dt.date) -> str | None:
+    """FZ-18: a regular conversion comes no earlier than the probation period after joining (a
+    year: 2019-07-01 → 2020-07-01; joined on 29 February, the 28th of the next February)."""
+    probation = engine.rule("FZ-18", on=joined)
+    months = probation.params["probation_months"]
+    earliest = add_months(joined, months)
+    if converted >= earliest:
+        return None
+    return _("转正日期距入党日期不足%(n)d个月的预备期(%(rule)s),最早应为%(e)s") % {
+        "n": months,
+        "e": earliest,
+        "rule": probation.cite,
+    }
+
+
+@functools.lru_cache(maxsize=65536)
 def add_months(day: dt.date, months: int) -> dt.date:
     """`day + relativedelta(months=months)` (the 29th of February gives the 28th), without its cost:
-    the importer checks a million rows."""
+    the importer checks a million rows (and their dates repeat: hence the cache)."""
     years, month = divmod(day.month - 1 + months, 12)
     year, month = day.year + years, month + 1
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
@@ -248,13 +277,18 @@ def member_create(*, actor, org: Org, **fields) -> Member:
     _check_org(org)
     clean = validate_member(fields)
     _check_group(clean.get("party_group"), org)
+    state = rollups.get_state(lock=True)
     member = Member(
-        org=org, org_path=org.path, province_code=org.province_code or settings.ZUGONG_PROVINCE_CODE
+        org=org,
+        org_path=org.path,
+        county_path=rollups.county_prefix(org.path, state.county_depth),
+        province_code=org.province_code or settings.ZUGONG_PROVINCE_CODE,
     )
     _apply(member, clean)
     member.save()
     if counted(member.standing):
         adjust_totals(org.path, members=1)
+    rollups.member_changed(None, Facts.of(member))
     MemberEvent.objects.create(
         member=member, kind=MemberEvent.Kind.REGISTERED, on=dt.date.today(), actor=_user(actor), to_org=org
     )
@@ -284,10 +318,12 @@ def member_update(*, actor, member: Member, **fields) -> Member:
     _check_group(clean.get("party_group"), member.org)
     before = audit.snapshot(member, AUDIT_FIELDS)
     was_counted = counted(member.standing)
+    facts_before = Facts.of(member)
     _apply(member, {k: v for k, v in clean.items() if k in fields or k == "birth_date"})
     member.save()
     if counted(member.standing) != was_counted:
         adjust_totals(member.org_path, members=1 if counted(member.standing) else -1)
+    rollups.member_changed(facts_before, Facts.of(member))
     b, a = audit.changes(before, audit.snapshot(member, AUDIT_FIELDS))
     if a:
         MemberEvent.objects.create(
@@ -318,10 +354,14 @@ def member_change_org(
     if counted(member.standing):
         adjust_totals(member.org_path, members=-1)
         adjust_totals(to_org.path, members=1)
+    facts_before = Facts.of(member)
+    state = rollups.get_state(lock=True)
     member.org = to_org
     member.org_path = to_org.path
+    member.county_path = rollups.county_prefix(to_org.path, state.county_depth)
     member.party_group = None
-    member.save(update_fields=["org", "org_path", "party_group", "updated_at"])
+    member.save(update_fields=["org", "org_path", "county_path", "party_group", "updated_at"])
+    rollups.member_changed(facts_before, Facts.of(member))
     MemberEvent.objects.create(
         member=member,
         kind=MemberEvent.Kind.ORG_CHANGED,
@@ -367,10 +407,27 @@ def member_reveal(*, actor, member: Member, field: str) -> str:
 
 
 def move_member_paths(old_prefix: str, new_prefix: str) -> int:
-    """Members follow their orgs when a subtree moves: one UPDATE over the subtree's range."""
+    """Members follow their orgs when a subtree moves: one UPDATE over the subtree's range (the
+    county path with it: a constant when the subtree lies at or below the county level)."""
+    cut = rollups.get_state(lock=True).county_depth * Org.steplen
+    new_org_path = Concat(Value(new_prefix), Substr("org_path", len(old_prefix) + 1))
+    county_path = Value(new_prefix[:cut]) if len(new_prefix) >= cut else Substr(new_org_path, 1, cut)
     return Member.objects.filter(subtree_q(old_prefix, "org_path")).update(
-        org_path=Concat(Value(new_prefix), Substr("org_path", len(old_prefix) + 1))
+        org_path=new_org_path, county_path=county_path
     )
+
+
+IMPORT_CHUNK = 5_000
+
+
+def members_imported(ids: list[int]) -> None:
+    """After a bulk import wrote rows without the services: their county paths and their counts in
+    the rollups, set-based, in chunks (bounded statement parameters)."""
+    cut = rollups.get_state(lock=True).county_depth * Org.steplen
+    for start in range(0, len(ids), IMPORT_CHUNK):
+        chunk = Member.objects.filter(pk__in=ids[start : start + IMPORT_CHUNK])
+        chunk.update(county_path=Substr("org_path", 1, cut))
+        rollups.members_added(chunk)
 
 
 def _user(actor):

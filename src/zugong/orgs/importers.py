@@ -10,13 +10,15 @@ history events and audit entries are exactly those of the pages.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zugong.core.importing.pipeline import Column, Importer, ImportRefused, Problem, WriteResult
+from zugong.core.importing.pipeline import Column, Importer, ImportRefused, Problem, RowsRefused, WriteResult
 from zugong.core.scope import scope_for
 from zugong.orgs import services
 from zugong.orgs.models import CommitteeSeat, Org, OrgKind, OrgUnit, Unit
@@ -70,7 +72,10 @@ class OrgImporter(Importer):
         gettext_lazy("上级组织可以是系统中已有的党组织,也可以是本表中的任意一行(不必排在前面)。"),
         gettext_lazy("党总支下只能设党支部;党支部下不能再设党组织。"),
         gettext_lazy("所在单位按“单位名称+单位类别”查找,已有的直接关联,没有的新建。"),
-        gettext_lazy("组织代码已存在且各项一致的行不做修改;不一致的行会被拒绝。"),
+        gettext_lazy(
+            "组织代码已存在且各项一致的行不做修改;不一致的行会被拒绝,除非使用更新模式(--update):"
+            "逐项更新名称、类别、行政区划、成立日期和所在单位。上级组织和书记不能通过导入更改。"
+        ),
     ]
 
     def __init__(self, *, actor, update: bool = False, **options: Any) -> None:
@@ -141,7 +146,8 @@ class OrgImporter(Importer):
             differ.append("name")
         if row["kind"] != org.kind:
             differ.append("kind")
-        if (row.get("parent") or "") != parents.get(org.path[: -Org.steplen], ""):
+        stored_parent = parents.get(org.path[: -Org.steplen], "")
+        if (row.get("parent") or "") != stored_parent:
             differ.append("parent")
         if row.get("region") and row["region"] != org.region_code:
             differ.append("region")
@@ -151,18 +157,57 @@ class OrgImporter(Importer):
             differ.append("unit_name")
         if row.get("secretary") and row["secretary"] != secretaries.get(org.pk):
             differ.append("secretary")
-        if differ:
-            labels = "、".join(self.header_of.get(k) or self.column(k).label for k in differ)  # type: ignore[union-attr]
+        if not differ:
+            row["_action"] = "same"
+            return []
+        if not self.update:
+            labels = "、".join(self.label(k) for k in differ)
             return [
                 self.problem(
                     line,
                     "code",
                     row["code"],
-                    _("该组织代码已登记为“%(o)s”,与本行不同的项目:%(f)s") % {"o": org.name, "f": labels},
+                    _("该组织代码已登记为“%(o)s”,与本行不同的项目:%(f)s;如需更新请使用更新模式")
+                    % {"o": org.name, "f": labels},
                 )
             ]
-        row["_action"] = "same"
+        problems = []
+        if "parent" in differ:
+            # A different parent is a move of the whole subtree (its members, totals, history): it
+            # is an act of its own (调整隶属关系, org_move, with its date and reason), never a side
+            # effect of a spreadsheet cell.
+            problems.append(
+                self.problem(
+                    line,
+                    "parent",
+                    row.get("parent") or "",
+                    _(
+                        "“%(o)s”在系统中的上级组织是%(p)s,更新模式不调整隶属关系;"
+                        "请在党组织页面使用“调整隶属关系”办理,或把本行的上级组织代码改为%(p)s"
+                    )
+                    % {"o": org.name, "p": stored_parent or _("(无,顶级党组织)")},
+                )
+            )
+        if "secretary" in differ:
+            problems.append(
+                self.problem(
+                    line,
+                    "secretary",
+                    row["secretary"],
+                    _("现任书记为“%(s)s”;书记的任免有任职日期,请在党组织页面的班子成员中办理")
+                    % {"s": secretaries.get(org.pk) or _("(空缺)")},
+                )
+            )
+        if problems:
+            return problems
+        row["_action"] = "update"
+        row["_org_id"] = org.pk
+        row["_changes"] = differ
         return []
+
+    def label(self, key: str) -> str:
+        column = self.column(key)
+        return self.header_of.get(key) or (column.label if column else key)
 
     def accept(self, row: dict[str, Any]) -> None:
         self.accepted[row["code"]] = {
@@ -260,10 +305,12 @@ class OrgImporter(Importer):
     # -- commit ------------------------------------------------------------------------------------
     def write(self, rows: Iterable[dict[str, Any]]) -> WriteResult:
         result = WriteResult()
-        pending = []
+        pending, updates = [], []
         for row in rows:
             if row["_action"] == "same":
                 result.unchanged += 1
+            elif row["_action"] == "update":
+                updates.append(row)
             else:
                 pending.append(row)
         pending.sort(key=lambda r: (self.depth.get(r["code"], 0), r["_line"]))
@@ -274,32 +321,76 @@ class OrgImporter(Importer):
             parent = None
             if parent_code:
                 parent = made.get(parent_code) or Org.objects.get(code=parent_code)
-            established = row.get("established_on")
-            if established is not None:
-                established = dt.date(established.year, established.month, established.day)
-            org = services.org_create(
-                actor=self.actor,
-                parent=parent,
-                code=row["code"],
-                name=row["name"],
-                kind=row["kind"],
-                region_code=row.get("region") or "",
-                established_on=established,
-            )
-            made[org.code] = org
-            if row.get("unit_name"):
-                unit = self._unit(row, org, parent, units)
-                services.org_set_units(actor=self.actor, org=org, units=[unit])
-            if row.get("secretary"):
-                services.seat_add(
+            with self.row_errors(row):
+                org = services.org_create(
                     actor=self.actor,
-                    org=org,
-                    post=CommitteeSeat.Post.SECRETARY,
-                    person_name=row["secretary"],
-                    started_on=established or dt.date.today(),
+                    parent=parent,
+                    code=row["code"],
+                    name=row["name"],
+                    kind=row["kind"],
+                    region_code=row.get("region") or "",
+                    established_on=_plain_date(row.get("established_on")),
                 )
+                made[org.code] = org
+                if row.get("unit_name"):
+                    unit = self._unit(row, org, parent, units)
+                    services.org_set_units(actor=self.actor, org=org, units=[unit])
+                if row.get("secretary"):
+                    services.seat_add(
+                        actor=self.actor,
+                        org=org,
+                        post=CommitteeSeat.Post.SECRETARY,
+                        person_name=row["secretary"],
+                        started_on=_plain_date(row.get("established_on")) or dt.date.today(),
+                    )
             result.imported += 1
+        for row in updates:
+            with self.row_errors(row):
+                self._update(row, units)
+            result.updated += 1
         return result
+
+    def _update(self, row: dict[str, Any], units: dict[tuple[str, str], Unit]) -> None:
+        """The changed fields through org_update (one org.update entry: before/after of each) and a
+        changed unit through org_set_units (the named unit becomes the primary one; a joint
+        branch keeps its other units)."""
+        org = Org.objects.get(pk=row["_org_id"])
+        changes = row["_changes"]
+        fields: dict[str, Any] = {}
+        if "name" in changes:
+            fields["name"] = row["name"]
+        if "kind" in changes:
+            fields["kind"] = row["kind"]
+        if "region" in changes:
+            fields["region_code"] = row["region"]
+        if "established_on" in changes:
+            fields["established_on"] = _plain_date(row["established_on"])
+        if fields:
+            org = services.org_update(actor=self.actor, org=org, **fields)
+        if "unit_name" in changes:
+            parent = Org.objects.get_parent(org)
+            unit = self._unit(row, org, parent, units)
+            others = [link.unit for link in OrgUnit.objects.filter(org=org).select_related("unit")]
+            keep = [u for u in others if u.pk != unit.pk] if org.kind == OrgKind.JOINT_BRANCH else []
+            services.org_set_units(actor=self.actor, org=org, units=[unit, *keep], primary=unit)
+
+    @contextmanager
+    def row_errors(self, row: dict[str, Any]) -> Iterator[None]:
+        """A service refusing a row while writing (a rule only it checks): the row's problem, and the
+        whole import rolled back."""
+        try:
+            yield
+        except ValidationError as exc:
+            fields = {"region_code": "region", "units": "unit_name", "new_parent": "parent"}
+            pairs = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+            problems = []
+            for field, messages in pairs:
+                key = fields.get(field, field)
+                if self.column(key) is None:
+                    key = "code"
+                value = OrgKind(row["kind"]).label if key == "kind" else row.get(key) or ""
+                problems.extend(self.problem(row["_line"], key, value, message) for message in messages)
+            raise RowsRefused(problems, row.get("_cells")) from exc
 
     def _unit(self, row, org: Org, parent: Org | None, cache: dict[tuple[str, str], Unit]) -> Unit:
         key = (row["unit_name"], row["unit_kind"])
@@ -325,3 +416,8 @@ class OrgImporter(Importer):
 
 
 __all__ = ["ImportRefused", "OrgImporter"]
+
+
+def _plain_date(value: dt.date | None) -> dt.date | None:
+    """A date as a plain date (a month-only cell parses to a MonthDate)."""
+    return None if value is None else dt.date(value.year, value.month, value.day)

@@ -54,7 +54,12 @@ class Org(MP_Node):
     class Meta:
         verbose_name = _("党组织")
         verbose_name_plural = _("党组织")
-        indexes = [models.Index(fields=["kind"], name="org_kind_idx")]
+        indexes = [
+            models.Index(fields=["kind"], name="org_kind_idx"),
+            # A node's children (depth d + 1 inside its path range): without it, expanding the root
+            # of a province read all 400,000 orgs of the range to keep 60 (≈ 100 ms).
+            models.Index(fields=["depth", "path"], name="org_depth_path_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(dissolved_on__isnull=True) | models.Q(is_active=False),

@@ -18,6 +18,7 @@ from zugong.core.paths import ancestor_paths, subtree_q
 from zugong.core.services import require
 from zugong.orgs.models import BRANCH_KINDS, CommitteeSeat, Org, OrgEvent, OrgKind, OrgUnit, Unit
 from zugong.rules import engine
+from zugong.stats import rollups
 
 ORG_FIELDS = [
     "code",
@@ -161,6 +162,7 @@ def org_create(
     }
     org = Org.objects.add_child(parent, values) if parent else Org.objects.add_root(values)
     adjust_totals(org.path, orgs=1, include_self=False)
+    rollups.org_kind_changed(org.path, before=None, after=org.kind)
     _event(org, OrgEvent.Kind.CREATED, actor=actor, on=established_on or _today(), summary=_("成立"))
     audit.record(
         actor=actor, action="org.create", obj=org, org_path=org.path, after=audit.snapshot(org, ORG_FIELDS)
@@ -185,9 +187,12 @@ def org_update(*, actor, org: Org, **fields) -> Org:
         if kind not in BRANCH_KINDS and org.members.exists():
             raise ValidationError({"kind": _("该组织直接管理党员,只能是党支部、联合党支部或临时党支部")})
     before = audit.snapshot(org, ORG_FIELDS)
+    old_kind = org.kind
     for key, value in fields.items():
         setattr(org, key, value.strip() if isinstance(value, str) else value)
     org.save()
+    if org.is_active:
+        rollups.org_kind_changed(org.path, before=old_kind, after=org.kind)
     b, a = audit.changes(before, audit.snapshot(org, ORG_FIELDS))
     if a:
         _event(
@@ -206,9 +211,11 @@ def org_update(*, actor, org: Org, **fields) -> Org:
 def _move_subtree(org: Org, new_parent: Org) -> tuple[str, str]:
     """Move `org` with its subtree under `new_parent`; members, units and audit paths follow."""
     from zugong.members.services import move_member_paths
+    from zugong.rules.services import move_pack_paths
 
     old_path = org.path
     old_parent_path = old_path[: -Org.steplen]
+    rollups.subtree_moved(org, old_path=old_path, new_parent_path=new_parent.path)
     adjust_totals(old_parent_path, members=-org.member_total, orgs=-(org.org_total + 1))
     Org.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
@@ -219,6 +226,16 @@ def _move_subtree(org: Org, new_parent: Org) -> tuple[str, str]:
         managing_path=Concat(Value(new_path), Substr("managing_path", len(old_path) + 1))
     )
     audit.move_paths(old_path, new_path)
+    move_pack_paths(old_path, new_path)
+    from zugong.orglife.services import move_paths as move_orglife_paths
+
+    move_orglife_paths(old_path, new_path)
+    from zugong.dues.services import move_paths as move_dues_paths
+
+    move_dues_paths(old_path, new_path)
+    from zugong.recruitment.services import move_paths as move_recruitment_paths
+
+    move_recruitment_paths(old_path, new_path)
     return old_path, new_path
 
 
@@ -293,6 +310,9 @@ def org_merge(*, actor, source: Org, target: Org, on: dt.date | None = None, rea
             actor=actor, member=member, to_org=target, on=on, note=_("党组织合并"), _checked=True
         )
         moved_members += 1
+    from zugong.recruitment.services import follow_merge
+
+    follow_merge(source, target)
     moved_orgs = []
     for child in list(Org.objects.get_children(source).filter(is_active=True)):
         target.refresh_from_db()
@@ -341,6 +361,7 @@ def _dissolve(org: Org, *, on: dt.date) -> None:
     org.dissolved_on = on
     org.save(update_fields=["is_active", "dissolved_on", "updated_at"])
     adjust_totals(org.path, orgs=-1, include_self=False)
+    rollups.org_kind_changed(org.path, before=org.kind, after=None)
     CommitteeSeat.objects.filter(org=org, ended_on__isnull=True).update(ended_on=on)
 
 
@@ -359,6 +380,12 @@ def org_dissolve(*, actor, org: Org, on: dt.date | None = None, reason: str = ""
         )
     if org.org_total:
         raise ValidationError(_("该组织还有%(n)d个下级组织,请先调整或撤销") % {"n": org.org_total})
+    from zugong.recruitment.services import open_files
+
+    if open_files(org):
+        raise ValidationError(
+            _("该组织还有%(n)d份未办结的发展党员档案,请先合并到其他组织或终止") % {"n": open_files(org)}
+        )
     if on < (org.established_on or dt.date.min):
         raise ValidationError({"on": _("撤销日期不能早于成立日期")})
     _dissolve(org, on=on)

@@ -8,15 +8,17 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
 from django.db.models import Model
+from psycopg import pq
+from psycopg.adapt import Dumper
 
 from zugong.core import context
-from zugong.core.audit import _digest, _jsonable  # the chain's own definition, not a copy of it
+from zugong.core.audit import _json, _jsonable, chain_digests  # the chain's own definition
 from zugong.core.models import AuditEntry, AuditHead
 
 # A test hook for the crash test: "N:PATH" makes the writer, once N rows are written inside the
@@ -39,11 +41,46 @@ def reserve_ids(model: type[Model], n: int) -> list[int]:
         return [r[0] for r in cursor.fetchall()]
 
 
-def copy_rows(model: type[Model], columns: list[str], rows: list[tuple]) -> None:
-    """COPY … FROM STDIN into the model's table; `columns` are database column names."""
+_JSONB_OID = 3802
+
+
+class _JsonTextBinary(Dumper):
+    """JSON text (already serialized) as jsonb in binary COPY: the format's version byte, then it."""
+
+    format = pq.Format.BINARY
+    oid = _JSONB_OID
+
+    def dump(self, obj: Any) -> bytes:
+        return b"\x01" + obj.encode()
+
+
+_column_types: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+
+
+def _types(cursor, table: str, columns: list[str]) -> list[int]:
+    key = (table, tuple(columns))
+    if key not in _column_types:
+        cursor.execute(
+            "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+            [f'"{table}"'],
+        )
+        oids = dict(cursor.fetchall())
+        _column_types[key] = [oids[c] for c in columns]
+    return _column_types[key]
+
+
+def copy_rows(model: type[Model], columns: list[str], rows: Iterable[tuple]) -> None:
+    """Binary COPY … FROM STDIN into the model's table; `columns` are database column names, values
+    the Python values of each column's type (jsonb: JSON text)."""
+    table = model._meta.db_table
     names = ", ".join(f'"{c}"' for c in columns)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN') as copy:
+        raw = cursor.cursor
+        types = _types(raw, table, columns)
+        if _JSONB_OID in types:
+            raw.adapters.register_dumper(None, _JsonTextBinary)
+        with raw.copy(f'COPY "{table}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
+            copy.set_types(types)
             write = copy.write_row
             for row in rows:
                 write(row)
@@ -72,7 +109,8 @@ class AuditBatch:
     def __init__(self, actor) -> None:
         self.actor_id = actor.pk if getattr(actor, "pk", None) else None
         self.actor_label = (getattr(actor, "username", "") or "system")[:150]
-        self.entries: list[tuple[str, str, str, str, str, dict[str, Any], dict[str, Any]]] = []
+        # (action, object type, object id, object repr, org path, before JSON, after JSON)
+        self.entries: list[tuple[str, str, str, str, str, str, str]] = []
 
     def add(
         self,
@@ -91,64 +129,86 @@ class AuditBatch:
         if not json_ready:
             before = {k: _jsonable(v) for k, v in (before or {}).items()}
             after = {k: _jsonable(v) for k, v in (after or {}).items()}
+        self.add_json(
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            object_repr=object_repr,
+            org_path=org_path,
+            before_json=_json(before or {}),
+            after_json=_json(after or {}),
+        )
+
+    def add_json(
+        self,
+        *,
+        action: str,
+        object_type: str,
+        object_id: str,
+        object_repr: str,
+        org_path: str,
+        before_json: str,
+        after_json: str,
+    ) -> None:
+        """An entry whose before/after are serialized already, as `audit._json` does (keys sorted)."""
         self.entries.append(
-            (action, object_type, str(object_id), object_repr[:200], org_path, before or {}, after or {})
+            (action, object_type, object_id, object_repr[:200], org_path, before_json, after_json)
         )
 
     def flush(self) -> int:
         """Write the entries chained to the head (locked until the transaction ends)."""
         if not self.entries:
             return 0
+        entries, self.entries = self.entries, []
         head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
-        prev = head.last_hash
         request_id = context.current_request_id()
         ip = context.client_ip.get()
         at = dt.datetime.now(dt.UTC)
-        entry = SimpleNamespace(at=at, actor_id=self.actor_id, request_id=request_id)
-        rows = []
-        for action, object_type, object_id, object_repr, org_path, before, after in self.entries:
-            entry.action, entry.object_type, entry.object_id = action, object_type, object_id
-            entry.before, entry.after = before, after
-            digest = _digest(prev, entry)  # type: ignore[arg-type]
-            rows.append(
-                (
-                    at,
-                    self.actor_id,
-                    self.actor_label,
-                    action,
-                    object_type,
-                    object_id,
-                    object_repr,
-                    org_path,
-                    request_id,
-                    ip,
-                    before,
-                    after,
-                    prev,
-                    digest,
-                )
+        digests = chain_digests(
+            head.last_hash,
+            at=at,
+            actor_id=self.actor_id,
+            request_id=request_id,
+            entries=[(e[0], e[1], e[2], e[5], e[6]) for e in entries],
+        )
+        prevs = [head.last_hash, *digests[:-1]]
+        actor_id, actor_label = self.actor_id, self.actor_label
+        rows = (
+            (
+                at,
+                actor_id,
+                actor_label,
+                e[0],
+                e[1],
+                e[2],
+                e[3],
+                e[4],
+                request_id,
+                ip,
+                e[5],
+                e[6],
+                prev,
+                digest,
             )
-            prev = digest
+            for e, prev, digest in zip(entries, prevs, digests, strict=True)
+        )
         if is_postgres():
-            dumps = json.dumps
-            copy_rows(
-                AuditEntry,
-                self.columns,
+            copy_rows(AuditEntry, self.columns, rows)
+        else:
+            loads = json.loads
+            AuditEntry.objects.bulk_create(
                 [
-                    (*r[:10], dumps(r[10], ensure_ascii=False), dumps(r[11], ensure_ascii=False), *r[12:])
+                    AuditEntry(
+                        **dict(zip(self.columns, (*r[:10], loads(r[10]), loads(r[11]), *r[12:]), strict=True))
+                    )
                     for r in rows
                 ],
+                batch_size=500,
             )
-        else:
-            AuditEntry.objects.bulk_create(
-                [AuditEntry(**dict(zip(self.columns, r, strict=True))) for r in rows], batch_size=500
-            )
-        n = len(rows)
-        head.last_hash = prev
-        head.count += n
+        head.last_hash = digests[-1]
+        head.count += len(entries)
         head.save(update_fields=["last_hash", "count"])
-        self.entries = []
-        return n
+        return len(entries)
 
 
 def pause_for_tests(written: int) -> None:

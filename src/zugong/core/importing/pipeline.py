@@ -17,9 +17,14 @@ keeps every problem up to `MAX_PROBLEMS` (the rejects workbook has all of them) 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import pickle
+import queue
 import tempfile
+import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -27,9 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils.translation import gettext as _
 
+from zugong.core import audit, context
 from zugong.core.importing import readers, values
 
 HEADER_SCAN_ROWS = 12
@@ -138,6 +144,16 @@ class ImportRefused(Exception):
     """The import cannot start (no permission, an unknown --org): a message for the user."""
 
 
+class RowsRefused(Exception):
+    """Raised by `Importer.write` when a service refuses a row (a rule only the service checks):
+    the import's transaction is rolled back and the rows are reported as rejected."""
+
+    def __init__(self, problems: list[Problem], cells: list[Any] | None = None) -> None:
+        super().__init__(problems)
+        self.problems = problems
+        self.cells = cells or []  # the refused row's cells, for the rejects workbook
+
+
 class Importer:
     """Base of every registry's importer. Subclasses set name/title/columns and the hooks."""
 
@@ -147,6 +163,8 @@ class Importer:
     notes: list[str] = []
     preview_size = 20
     batch_size = 1000
+    # Whether batches may be read and prepared in a second process (see `prepare_batch`).
+    parallel = False
     # True when `finish` may reject rows after the first pass: the spool then keeps their cells.
     late_checks = False
 
@@ -154,6 +172,10 @@ class Importer:
         self.actor = actor
         self.update = update
         self.options = options
+        # What the import's audit entry names (set by `run`).
+        self.source_name = ""
+        self.import_id = ""
+        self.import_org_path = ""
 
     # -- hooks -------------------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -163,11 +185,20 @@ class Importer:
         """Columns that must be in the file (present: the column keys found in the header)."""
         return {c.key for c in self.columns if c.required}
 
+    def prepare_batch(self, rows: list[dict[str, Any]]) -> None:
+        """CPU work on a batch of parsed rows that writes nothing and needs no transaction (checks
+        of each row on its own, hashing, encryption). On PostgreSQL a big file's batches are read,
+        parsed and prepared in a second process while this one checks and writes; store results
+        in the rows (they travel pickled) and report problems from `check_batch`."""
+
     def check_batch(self, rows: list[dict[str, Any]]) -> dict[int, list[Problem]]:
         """Problems of each row by line. Rows arrive parsed, in file order; `row["_bad"]` names the
-        columns whose cells could not be parsed (their value is None; do not report them again)."""
+        columns whose cells could not be parsed (their value is None; do not report them again);
+        `row["_dup"]` is set on a repeat of an earlier row's key (it is rejected for that alone)."""
         out: dict[int, list[Problem]] = {}
         for row in rows:
+            if "_dup" in row:
+                continue
             problems = self.check_row(row, row["_line"])
             if problems:
                 out[row["_line"]] = problems
@@ -266,8 +297,9 @@ _PARSERS: dict[str, Callable[[Column, Any], Any]] = {
     "id_number": lambda column, raw: values.parse_id_number(raw),
     "phone": lambda column, raw: values.parse_phone(raw),
 }
-# Kinds whose few distinct spellings repeat down a column: parse each spelling once per import.
-_MEMO_KINDS = {"code", "choice", "bool", "date", "month"}
+# Kinds whose spellings repeat down a column (codes, dates, names of places and units): parse each
+# spelling once per import, up to _MEMO_SIZE spellings a column.
+_MEMO_KINDS = {"code", "choice", "bool", "date", "month", "text", "compact"}
 _MEMO_SIZE = 20_000
 
 
@@ -364,22 +396,29 @@ class _Run:
             self.rejects.add(line, cells, problems)
             report.rejects_written += 1
 
-    def check(self, batch: list[tuple[int, list[Any], dict[str, Any], list[Problem]]], spool) -> None:
+    def check(self, batch: list[_Entry]) -> list[tuple[int, list[Any] | None, dict[str, Any]]]:
+        """Check one batch; returns its valid rows as (line, cells if kept, row)."""
         importer, report = self.importer, self.report
+        report.read += len(batch)
+        # Repeats first: a row repeating an earlier one is refused for that, and the importer never
+        # compares it with what an earlier row of the same file has just written.
+        for line, _cells, row, _problems in batch:
+            key = importer.key(row)
+            if key is not None:
+                first = self.seen.get(key)
+                if first is not None:
+                    row["_dup"] = first
+                else:
+                    self.seen[key] = line
         found = importer.check_batch([row for _line, _cells, row, _problems in batch])
         keep_cells = importer.late_checks
         valid = []
         for line, cells, row, problems in batch:
             problems = problems + found.get(line, [])
-            key = importer.key(row)
-            if key is not None:
-                first = self.seen.get(key)
-                if first is not None:
-                    column = importer.key_column()
-                    reason = _("与第%(n)d行重复") % {"n": first}
-                    problems.append(importer.problem(line, column, row.get(column), reason))
-                else:
-                    self.seen[key] = line
+            if "_dup" in row:
+                column = importer.key_column()
+                reason = _("与第%(n)d行重复") % {"n": row["_dup"]}
+                problems.append(importer.problem(line, column, row.get(column), reason))
             if problems:
                 importer.rejected(row)
                 self.reject(line, cells, problems)
@@ -390,8 +429,15 @@ class _Run:
             if len(report.preview) < importer.preview_size:
                 report.preview.append(row)
             valid.append((line, cells if keep_cells else None, row))
-        if valid:
-            pickle.dump(valid, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        return valid
+
+
+# (line, cells, parsed row, problems of its cells)
+_Entry = tuple[int, list[Any], dict[str, Any], list[Problem]]
+
+
+class _Refused(Exception):
+    """A row was rejected while writing without --skip-invalid: the transaction is rolled back."""
 
 
 def run(
@@ -403,15 +449,23 @@ def run(
     skip_invalid: bool = False,
     progress: Callable[[str, int], None] | None = None,
     rejects: str | Path | IO[bytes] | None = None,
+    import_id: str = "",
+    org_path: str = "",
 ) -> Report:
     """Import one file. All-or-nothing unless `skip_invalid`; nothing is written on a dry run.
 
     `rejects`: where to write the rejected rows (.xlsx), whether the import was refused or the
     good rows were written. Raises readers.UnreadableFile for a file it cannot read and
     ImportRefused when the importer cannot start; bad rows never raise, they are reported.
+
+    A written import leaves one `import.<name>` audit entry in its own transaction (object: the
+    import, `import_id` or the import's request id; `org_path` where it was made): who, when,
+    which file, what it did. Every record it creates or changes carries the same request id.
     """
     started = time.monotonic()
     report = Report(dry_run=dry_run)
+    importer.source_name = filename or Path(path).name
+    importer.import_id, importer.import_org_path = import_id, org_path
     importer.prepare()
     rows = readers.iter_rows(path, filename=filename)
     header_line, mapping, headers, rest = locate_header(rows, importer.columns)
@@ -433,46 +487,265 @@ def run(
         (index, column.key, cell_parser(column), headers[index] or column.label)
         for index, column in sorted(mapping.items())
     ]
+    source = _chain(rest, rows)
+    token = context.request_id.set("imp-" + uuid.uuid4().hex[:12])
     try:
         with ExitStack() as stack:
-            spool = stack.enter_context(tempfile.TemporaryFile(prefix="zugong-import-"))
-            batch: list[tuple[int, list[Any], dict[str, Any], list[Problem]]] = []
-            for line, cells in _chain(rest, rows):
-                report.read += 1
-                batch.append((line, cells, *_parse(line, cells, fields, required)))
-                if len(batch) >= importer.batch_size:
-                    state.check(batch, spool)
-                    batch = []
-                if progress and report.read % PROGRESS_EVERY == 0:
-                    progress("validate", report.read)
-            if batch:
-                state.check(batch, spool)
-            state.seen.clear()
-            late = importer.finish()
-            if late:
-                spool = stack.enter_context(_drop_late(spool, late, state))
-            report.imported = state.actions["create"]
-            report.updated = state.actions["update"]
-            report.unchanged = state.actions["same"]
-            if report.rejected and not skip_invalid:
-                report.refused = True
-                report.imported = report.updated = report.unchanged = 0
-            elif not dry_run and report.valid:
-                spool.seek(0)
-                with transaction.atomic():
-                    result = importer.write(_unspool(spool, progress))
-                report.imported, report.updated, report.unchanged = (
-                    result.imported,
-                    result.updated,
-                    result.unchanged,
-                )
-                report.written = True
+            if _parallel(importer, path):
+                batches = stack.enter_context(_ReaderProcess(source, fields, required, importer))
+            else:
+                batches = _prepared_batches(source, fields, required, importer)
+            if dry_run or importer.late_checks:
+                _check_then_write(state, batches, stack, dry_run=dry_run, skip_invalid=skip_invalid)
+            else:
+                _write_while_checking(state, batches, skip_invalid=skip_invalid)
     finally:
+        context.request_id.reset(token)
         if state.rejects is not None:
             state.rejects.close()
     report.problems.sort(key=lambda p: p.line)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _record_import(importer: Importer, report: Report, *, skip_invalid: bool) -> None:
+    """The import itself in the audit log, in the import's transaction."""
+    options = getattr(importer, "audit_options", dict)()
+    audit.record(
+        actor=importer.actor,
+        action=f"import.{importer.name}",
+        object_type="import",
+        object_id=importer.import_id or context.current_request_id(),
+        object_repr=importer.source_name[:200],
+        org_path=importer.import_org_path,
+        after={
+            "file": importer.source_name,
+            "read": report.read,
+            "imported": report.imported,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": report.rejected,
+            "skip_invalid": skip_invalid,
+            "update": importer.update,
+            **options,
+        },
+    )
+
+
+def _count(state: _Run, batches: Iterable[list[_Entry]]) -> Iterator[list[_Entry]]:
+    progress, report = state.progress, state.report
+    for batch in batches:
+        before = report.read
+        yield batch
+        if progress and report.read // PROGRESS_EVERY != before // PROGRESS_EVERY:
+            progress("validate", report.read)
+
+
+def _check_then_write(state: _Run, batches, stack: ExitStack, *, dry_run: bool, skip_invalid: bool) -> None:
+    """Check every row first (spooling the valid ones when `finish` may still reject some), then
+    write the valid rows in one transaction: for dry runs and importers with late checks."""
+    importer, report = state.importer, state.report
+    spool = (
+        stack.enter_context(tempfile.TemporaryFile(prefix="zugong-import-")) if importer.late_checks else None
+    )
+    for batch in _count(state, batches):
+        valid = state.check(batch)
+        if valid and spool is not None:
+            pickle.dump(valid, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    state.seen.clear()
+    late = importer.finish()
+    if late and spool is not None:
+        spool = stack.enter_context(_drop_late(spool, late, state))
+    report.imported = state.actions["create"]
+    report.updated = state.actions["update"]
+    report.unchanged = state.actions["same"]
+    if report.rejected and not skip_invalid:
+        report.refused = True
+        report.imported = report.updated = report.unchanged = 0
+    elif not dry_run and report.valid and spool is not None:
+        spool.seek(0)
+        try:
+            with transaction.atomic():
+                result = importer.write(_unspool(spool, state.progress))
+                report.imported, report.updated, report.unchanged = (
+                    result.imported,
+                    result.updated,
+                    result.unchanged,
+                )
+                if result.imported or result.updated:
+                    _record_import(importer, report, skip_invalid=skip_invalid)
+        except RowsRefused as exc:
+            lines = sorted({p.line for p in exc.problems})
+            for line in lines:
+                state.reject(line, exc.cells, [p for p in exc.problems if p.line == line])
+                report.valid -= 1
+            report.refused = True
+            report.imported = report.updated = report.unchanged = 0
+            return
+        report.written = True
+
+
+def _write_while_checking(state: _Run, batches, *, skip_invalid: bool) -> None:
+    """One pass: each batch is checked and its valid rows written at once, inside the import's
+    transaction. The first rejected row (without --skip-invalid) rolls the transaction back; the
+    rest of the file is still checked, so the report names every problem."""
+    importer, report = state.importer, state.report
+    progress = state.progress
+    batches = iter(batches)
+
+    def valid_rows() -> Iterator[dict[str, Any]]:
+        written = 0
+        for batch in batches:
+            valid = state.check(batch)
+            if report.rejected and not skip_invalid:
+                raise _Refused
+            for _line, _cells, row in valid:
+                yield row
+            before, written = written, written + len(valid)
+            if progress and written // PROGRESS_EVERY != before // PROGRESS_EVERY:
+                progress("write", written)  # the rows written so far (the valid rows are the total)
+
+    try:
+        with transaction.atomic():
+            result = importer.write(valid_rows())
+            report.imported, report.updated, report.unchanged = (
+                result.imported,
+                result.updated,
+                result.unchanged,
+            )
+            if result.imported or result.updated:
+                _record_import(importer, report, skip_invalid=skip_invalid)
+        report.written = bool(report.valid)
+    except _Refused:
+        for batch in _count(state, batches):  # the rest of the file: every problem in the report
+            state.check(batch)
+        report.refused = True
+        report.imported = report.updated = report.unchanged = 0
+    state.seen.clear()
+
+
+def _prepared_batches(source, fields, required: set[int], importer: Importer) -> Iterator[list[_Entry]]:
+    """Parsed and prepared batches of rows, read in this process."""
+    batch: list[_Entry] = []
+    size = importer.batch_size
+    for line, cells in source:
+        batch.append((line, cells, *_parse(line, cells, fields, required)))
+        if len(batch) >= size:
+            importer.prepare_batch([entry[2] for entry in batch])
+            yield batch
+            batch = []
+    if batch:
+        importer.prepare_batch([entry[2] for entry in batch])
+        yield batch
+
+
+# A file at least this big is read, parsed and prepared in a second process on PostgreSQL (fork on
+# Linux), while this process checks against the database and writes. Below it, the fork and the
+# pickling cost more than they save. The environment variable overrides it (tests set 0).
+PARALLEL_MIN_BYTES = 4 * 2**20
+PARALLEL_ENV = "ZUGONG_IMPORT_PARALLEL_BYTES"
+READ_AHEAD = 16
+# The other process's connection: kept referenced, never closed or collected there (closing it
+# would end this process's session, which shares the socket).
+_inherited: list[Any] = []
+
+
+def _parallel(importer: Importer, path: str | Path) -> bool:
+    if not importer.parallel or connection.vendor != "postgresql":
+        return False
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    try:
+        return os.path.getsize(path) >= int(os.environ.get(PARALLEL_ENV) or PARALLEL_MIN_BYTES)
+    except OSError:
+        return False
+
+
+class _ReaderProcess:
+    """Batches read, parsed and prepared by a forked process and handed over through a pipe.
+
+    The child opens its own database connection when it needs one (code tables, rules) and never
+    touches the parent's: no transaction of the import is ever visible to it, and it writes
+    nothing. If the parent dies the pipe breaks and the child ends; if the child dies the parent
+    sees the pipe close and the import fails (its transaction is rolled back)."""
+
+    def __init__(self, source, fields, required: set[int], importer: Importer) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.receive, send = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(
+            target=_reader_main, args=(send, self.receive, source, fields, required, importer), daemon=True
+        )
+        self.process.start()
+        send.close()
+        # A thread drains the pipe (recv releases the GIL), so the reader runs up to READ_AHEAD
+        # batches ahead while this process waits on the database at the end of each COPY.
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=READ_AHEAD)
+        self.stop = threading.Event()
+        self.drain = threading.Thread(target=self._drain, daemon=True)
+        self.drain.start()
+
+    def _drain(self) -> None:
+        while not self.stop.is_set():
+            try:
+                data: bytes | None = self.receive.recv_bytes()
+            except (EOFError, OSError):
+                data = None
+            while not self.stop.is_set():
+                try:
+                    self.queue.put(data, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+            if data is None:
+                return
+
+    def __enter__(self) -> Iterator[list[_Entry]]:
+        return self._batches()
+
+    def _batches(self) -> Iterator[list[_Entry]]:
+        while True:
+            data = self.queue.get()
+            if data is None:
+                raise RuntimeError("the import's reader process ended without finishing")
+            kind, payload = pickle.loads(data)
+            if kind == "rows":
+                yield payload
+            elif kind == "error":
+                raise payload
+            else:
+                return
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop.set()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.drain.join()
+        self.receive.close()
+
+
+def _reader_main(send, receive, source, fields, required: set[int], importer: Importer) -> None:
+    receive.close()
+    for conn in connections.all(initialized_only=True):
+        _inherited.append(conn.connection)
+        conn.connection = None
+    try:
+        try:
+            for batch in _prepared_batches(source, fields, required, importer):
+                send.send_bytes(pickle.dumps(("rows", batch), protocol=pickle.HIGHEST_PROTOCOL))
+        except BrokenPipeError:
+            return
+        except Exception as exc:  # to the parent, which raises it where it would have been raised
+            try:
+                message = pickle.dumps(("error", exc), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                message = pickle.dumps(("error", RuntimeError(repr(exc))))
+            send.send_bytes(message)
+            return
+        send.send_bytes(pickle.dumps(("end", None)))
+    finally:
+        send.close()
+        connections.close_all()
 
 
 def _parse(
@@ -529,6 +802,7 @@ def _chain(first: list[tuple[int, list[Any]]], then: Iterator[tuple[int, list[An
 
 
 def _batches(spool) -> Iterator[list[tuple[int, list[Any] | None, dict[str, Any]]]]:
+    """The pickled lists of valid rows in a spool, in order."""
     while True:
         try:
             yield pickle.load(spool)
@@ -543,8 +817,10 @@ def _records(spool) -> Iterator[tuple[int, list[Any] | None, dict[str, Any]]]:
 
 def _unspool(spool, progress) -> Iterator[dict[str, Any]]:
     n = 0
-    for _line, _cells, row in _records(spool):
+    for _line, cells, row in _records(spool):
         n += 1
+        if cells is not None:
+            row["_cells"] = cells
         if progress and n % PROGRESS_EVERY == 0:
             progress("write", n)
         yield row

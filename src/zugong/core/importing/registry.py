@@ -8,7 +8,13 @@ from django.utils.module_loading import import_string
 IMPORTERS: dict[str, str] = {
     "orgs": "zugong.orgs.importers.OrgImporter",
     "members": "zugong.members.importers.MemberImporter",
+    "meetings": "zugong.orglife.importers.MeetingImporter",
+    "dues": "zugong.dues.importers.DuesImporter",
+    "applicants": "zugong.recruitment.importers.ApplicantImporter",
 }
+
+# Importers with an explicit, audited update mode (`--update`, the web import's 更新 option).
+UPDATABLE = {"members", "orgs", "meetings"}
 
 
 def get(name: str):

@@ -26,3 +26,31 @@ def code_label(code: str, table: str) -> str:
     from zugong.core import codes
 
     return codes.label(table, code)
+
+
+@register.filter
+def get_item(mapping, key):
+    """`mapping[key]` in a template (None when absent or not a mapping)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def select(field, css: str):
+    """A bound ChoiceField as the <select> `add_class` renders, built directly: Django's widget
+    templates cost ≈ 0.1 ms per <option>, 10 ms for the member list's filter bar."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    classes = escape(css + (" is-invalid" if field.errors else ""))
+    value = field.value()
+    chosen = "" if value is None else str(value)
+    out = [f'<select name="{escape(field.html_name)}" class="{classes}" id="{escape(field.auto_id)}">']
+    for key, label in field.field.choices:
+        key = str(key)
+        mark = " selected" if key == chosen else ""
+        out.append(f'<option value="{escape(key)}"{mark}>{escape(label)}</option>')
+    out.append("</select>")
+    return mark_safe("".join(out))

@@ -107,3 +107,9 @@
     if (form && event.target.name === "role") { sync(form); }
   });
 })();
+
+// Buttons that print the page (inline handlers are barred by the content security policy).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-zg-print]");
+  if (button) { window.print(); }
+});

@@ -27,8 +27,13 @@ class Command(BaseCommand):
             "--scale", choices=seeding.SCALES, default="county", help=_("演示数据规模,默认 county")
         )
         parser.add_argument("--seed", type=int, default=2026, help=_("随机种子,默认2026"))
+        parser.add_argument(
+            "--with-otp",
+            action="store_true",
+            help=_("演示时也要求管理账号设置手机验证器(二次验证),与生产环境一致"),
+        )
 
-    def handle(self, *args, addr, no_serve, scale, seed, **options):
+    def handle(self, *args, addr, no_serve, scale, seed, with_otp=False, **options):
         out = self.stdout
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
@@ -58,6 +63,17 @@ class Command(BaseCommand):
         out.write("")
         if no_serve:
             return
+        if not with_otp:
+            # A demo visitor has no authenticator set up for these shared accounts; production
+            # deployments require it for the roles in ZUGONG_OTP_ROLES (docs/accounts.md).
+            settings.ZUGONG_OTP_ROLES = []
+            settings.ZUGONG_OTP_SUPERUSERS = False
+            out.write(
+                _(
+                    "演示模式未要求二次验证;正式部署时组织部管理员和党委组织员登录须输入手机验证码"
+                    "(加 --with-otp 可体验)。"
+                )
+            )
         out.write(_("按 Ctrl+C 停止。"))
         call_command("runserver", addr, use_reloader=False)
 

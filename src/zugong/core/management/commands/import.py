@@ -24,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只校验,不写入")
         parser.add_argument("--skip-invalid", action="store_true", help="导入正确的行,跳过有问题的行")
         parser.add_argument("--rejects", help="把有问题的行(附问题说明)写入此 .xlsx,改正后可再次导入")
-        parser.add_argument("--update", action="store_true", help="更新已登记的记录(仅党员)")
+        parser.add_argument(
+            "--update", action="store_true", help="逐项更新已登记的记录(党员按公民身份号码,党组织按组织代码)"
+        )
         parser.add_argument("--org", help="党员导入:限定在此组织代码之下;未填所在党支部的行编入此党支部")
         parser.add_argument("--as", dest="username", help="以此账号的权限范围导入(默认:系统,全部组织)")
         parser.add_argument("--all-problems", action="store_true", help="列出全部问题(默认最多200条)")
@@ -37,8 +39,10 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=options["username"], is_active=True).first()
             if actor is None:
                 raise CommandError(_("找不到账号“%(u)s”") % {"u": options["username"]})
-        if options["update"] and name != "members":
-            raise CommandError(_("--update 只用于党员导入"))
+        if options["update"] and name not in registry.UPDATABLE:
+            raise CommandError(
+                _("--update 只用于以下导入:%(names)s") % {"names": "、".join(sorted(registry.UPDATABLE))}
+            )
         if options["org"] and name != "members":
             raise CommandError(_("--org 只用于党员导入"))
         if options["rejects"] and not options["rejects"].lower().endswith(".xlsx"):

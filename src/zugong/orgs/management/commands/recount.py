@@ -1,4 +1,5 @@
-"""`zugong recount`: recompute every org's subtree totals from the members table.
+"""`zugong recount [--county-depth N]`: recompute every org's subtree totals, the members' county
+paths and the rollups (stats.rollups) from the members and orgs tables.
 
 The services keep `member_total` and `org_total` exact on every change; this is the set-based
 check and repair (after a bulk load, a restore or a manual fix in the database). One statement,
@@ -67,11 +68,40 @@ def recount_totals() -> tuple[int, int]:
         return Org.objects.count(), changed
 
 
+def recount_county_paths(depth: int | None = None) -> int:
+    """Set every member's county path from its org path (at `depth`, stored from then on, or the
+    stored depth); returns the number of members corrected."""
+    from django.db.models import Q
+    from django.db.models.functions import Substr
+
+    from zugong.stats.models import RollupState
+    from zugong.stats.rollups import get_state
+
+    with transaction.atomic():
+        state = get_state()
+        if depth is not None and depth != state.county_depth:
+            RollupState.objects.filter(pk=1).update(county_depth=depth)
+        cut = (depth or state.county_depth) * Org.steplen
+        expected = Substr("org_path", 1, cut)
+        return Member.objects.filter(~Q(county_path=expected)).update(county_path=expected)
+
+
 class Command(BaseCommand):
-    help = _("按党员表重新核算每个党组织的党员总数和下级组织数")
+    help = _("按党员表重新核算每个党组织的党员总数、下级组织数、党员所在县级组织和统计汇总")
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--county-depth", type=int, help=_("县级党组织所在层级(1为顶级);改变后重写党员的县级组织路径")
+        )
 
     def handle(self, *args, **options):
+        from zugong.stats.rollups import rebuild
+
         checked, changed = recount_totals()
         self.stdout.write(
             _("已核算%(n)d个党组织的合计数,其中%(c)d个与党员表不一致,已更正。") % {"n": checked, "c": changed}
         )
+        moved = recount_county_paths(options.get("county_depth"))
+        self.stdout.write(_("党员所在县级组织:%(c)d条已更正。") % {"c": moved})
+        wrong = rebuild()
+        self.stdout.write(_("统计汇总已重建,其中%(c)d项与党员表不一致,已更正。") % {"c": wrong})
