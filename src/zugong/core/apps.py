@@ -15,6 +15,11 @@ class CoreConfig(AppConfig):
         post_migrate.connect(codes.load_shipped_codes_after_migrate, sender=self)
         connection_created.connect(_tune_connection)
 
+        from zugong.core import paths
+        from zugong.core.models import AuditEntry, Job
+
+        paths.follow_moves(AuditEntry, Job)  # audit entries and jobs stay in their org's scope
+
 
 def _tune_connection(sender, connection, **kwargs) -> None:
     # Parallel plans cut list-page throughput under load (PERFORMANCE.md); web requests are small.

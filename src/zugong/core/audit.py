@@ -8,7 +8,7 @@ import hashlib
 import json
 from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Field, Model
 
 from zugong.core import context
@@ -181,16 +181,3 @@ def verify_chain() -> tuple[int, list[int]]:
             bad.append(entry.pk)
         prev = entry.hash
     return n, bad
-
-
-@transaction.atomic
-def move_paths(old_prefix: str, new_prefix: str) -> int:
-    """Audit entries follow their organizations when a subtree moves."""
-    from django.db.models import Value
-    from django.db.models.functions import Concat, Substr
-
-    from zugong.core.paths import subtree_q
-
-    return AuditEntry.objects.filter(subtree_q(old_prefix, "org_path")).update(
-        org_path=Concat(Value(new_prefix), Substr("org_path", len(old_prefix) + 1))
-    )

@@ -18,8 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -601,15 +600,6 @@ def dues_payment_void(*, actor, payment: DuesPayment, reason: str) -> DuesPaymen
         after={"reason": payment.void_reason},
     )
     return payment
-
-
-# -- tree moves --------------------------------------------------------------------------------------
-def move_paths(old_prefix: str, new_prefix: str) -> None:
-    """Follow a subtree move (called by orgs.services._move_subtree): one UPDATE per table."""
-    for model in (Dues, DuesPayment):
-        model.objects.filter(subtree_q(old_prefix, "org_path")).update(
-            org_path=Concat(Value(new_prefix), Substr("org_path", len(old_prefix) + 1))
-        )
 
 
 def category_label(value: str) -> str:

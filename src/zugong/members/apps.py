@@ -5,3 +5,9 @@ class MembersConfig(AppConfig):
     name = "zugong.members"
     label = "members"
     verbose_name = "党员"
+
+    def ready(self) -> None:
+        from zugong.core import paths
+        from zugong.members.services import move_member_paths
+
+        paths.on_subtree_move(move_member_paths)  # org_path and county_path together

@@ -12,3 +12,8 @@ class OrglifeConfig(AppConfig):
         from zugong.orglife.defaults import load_theme_items_after_migrate
 
         post_migrate.connect(load_theme_items_after_migrate, sender=self)
+
+        from zugong.core import paths
+        from zugong.orglife import models as m
+
+        paths.follow_moves(m.Meeting, m.MeetingPart, m.MemberReview, m.VillageDecision, m.ThemeDayItem)

@@ -918,16 +918,3 @@ def theme_items_set(*, actor, org: Org, items: Sequence[tuple[str, str, bool]]) 
         after={"items": [{"code": c, "name": n, "required": r} for c, n, r in items]},
     )
     return created
-
-
-def move_paths(old_prefix: str, new_prefix: str) -> None:
-    """Follow a subtree move (called by orgs.services._move_subtree)."""
-    from django.db.models import Value
-    from django.db.models.functions import Concat, Substr
-
-    from zugong.core.paths import subtree_q
-
-    for model in (Meeting, MeetingPart, MemberReview, VillageDecision, ThemeDayItem):
-        model.objects.filter(subtree_q(old_prefix, "org_path")).update(
-            org_path=Concat(Value(new_prefix), Substr("org_path", len(old_prefix) + 1))
-        )

@@ -9,12 +9,11 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import F
 from django.utils.translation import gettext as _
 
-from zugong.core import audit, codes
-from zugong.core.paths import ancestor_paths, subtree_q
+from zugong.core import audit, codes, paths
+from zugong.core.paths import ancestor_paths
 from zugong.core.services import require
 from zugong.orgs.models import BRANCH_KINDS, CommitteeSeat, Org, OrgEvent, OrgKind, OrgUnit, Unit
 from zugong.rules import engine
@@ -209,10 +208,8 @@ def org_update(*, actor, org: Org, **fields) -> Org:
 
 
 def _move_subtree(org: Org, new_parent: Org) -> tuple[str, str]:
-    """Move `org` with its subtree under `new_parent`; members, units and audit paths follow."""
-    from zugong.members.services import move_member_paths
-    from zugong.rules.services import move_pack_paths
-
+    """Move `org` with its subtree under `new_parent`; every row that copies a path in the subtree
+    follows (members, units, audit entries and each app's tables: core.paths registry)."""
     old_path = org.path
     old_parent_path = old_path[: -Org.steplen]
     rollups.subtree_moved(org, old_path=old_path, new_parent_path=new_parent.path)
@@ -221,21 +218,7 @@ def _move_subtree(org: Org, new_parent: Org) -> tuple[str, str]:
     org.refresh_from_db()
     new_path = org.path
     adjust_totals(new_parent.path, members=org.member_total, orgs=org.org_total + 1)
-    move_member_paths(old_path, new_path)
-    Unit.objects.filter(subtree_q(old_path, "managing_path")).update(
-        managing_path=Concat(Value(new_path), Substr("managing_path", len(old_path) + 1))
-    )
-    audit.move_paths(old_path, new_path)
-    move_pack_paths(old_path, new_path)
-    from zugong.orglife.services import move_paths as move_orglife_paths
-
-    move_orglife_paths(old_path, new_path)
-    from zugong.dues.services import move_paths as move_dues_paths
-
-    move_dues_paths(old_path, new_path)
-    from zugong.recruitment.services import move_paths as move_recruitment_paths
-
-    move_recruitment_paths(old_path, new_path)
+    paths.subtree_moved(old_path, new_path)
     return old_path, new_path
 
 
@@ -310,9 +293,7 @@ def org_merge(*, actor, source: Org, target: Org, on: dt.date | None = None, rea
             actor=actor, member=member, to_org=target, on=on, note=_("党组织合并"), _checked=True
         )
         moved_members += 1
-    from zugong.recruitment.services import follow_merge
-
-    follow_merge(source, target)
+    paths.org_merged(source, target)
     moved_orgs = []
     for child in list(Org.objects.get_children(source).filter(is_active=True)):
         target.refresh_from_db()

@@ -22,8 +22,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from zugong.core import audit, codes, crypto, idnumber
@@ -749,15 +747,7 @@ def plan_save(*, actor, org: Org, year: int, quota: int, note: str = "") -> Plan
     return plan
 
 
-# -- the tree moves --------------------------------------------------------------------------------
-def move_paths(old_prefix: str, new_prefix: str) -> None:
-    """Follow a subtree move (orgs.services._move_subtree): one UPDATE per table."""
-    for model in (Applicant, Plan):
-        model.objects.filter(subtree_q(old_prefix, "org_path")).update(
-            org_path=Concat(Value(new_prefix), Substr("org_path", len(old_prefix) + 1))
-        )
-
-
+# -- merges (registered in apps.py: core.paths.on_org_merge) -----------------------------------------
 def follow_merge(source: Org, target: Org) -> int:
     """A branch merged into another hands over its applicants' files."""
     return Applicant.objects.filter(org=source).update(org=target, org_path=target.path)
