@@ -195,7 +195,13 @@ def _digest() -> str:
     党小组会 of one branch on one day with one topic) come back in any order from PostgreSQL."""
     h = hashlib.sha256()
     parts = MeetingPart.objects.values_list(
-        "org_path", "held_on", "kind", "counts", "party_group_id", "meeting__topic", "meeting__present",
+        "org_path",
+        "held_on",
+        "kind",
+        "counts",
+        "party_group_id",
+        "meeting__topic",
+        "meeting__present",
         "meeting__expected",
     )
     for row in sorted(map(repr, parts)):
