@@ -3,6 +3,9 @@
     zugong export members [--org CODE] [--as USERNAME] [--layout roster|list] [filters] [--full] -o OUT.xlsx
     zugong export orgs [--org CODE] [--as USERNAME] [--q TEXT] [--dissolved] -o OUT.xlsx
     zugong export units|accounts|audit [--as USERNAME] -o OUT.xlsx
+    zugong export NAME [--org CODE] [--as USERNAME] [--param KEY=VALUE ...] [--full] -o OUT.xlsx
+        any other export of a list page (meetings, dues_ledger, dues_rollup, dues_arrears, applicants…):
+        --param takes the list page's own query parameters, e.g. --param month=2026-06
 
 Without --as the command acts as the system (the whole tree); with it, exactly as that account
 sees in the pages. Every export is audited. The last line is a one-line summary in Chinese;
@@ -24,7 +27,8 @@ from zugong.core import codes, exporting
 from zugong.members.models import Member
 from zugong.members.selectors import AGE_BANDS, EDUCATION_LEVELS
 
-NAMES = ["members", "orgs", "units", "accounts", "audit"]
+# Every export a list page offers; "roster" is `members --layout roster`.
+NAMES = [n for n in exporting.EXPORTS if n != "roster"]
 
 
 def _choice(value: str, options: list[tuple[str, str]], what: str) -> str:
@@ -44,13 +48,20 @@ def _code(table: str, value: str, what: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "导出Excel:党员(采集表格式或列表格式)、党组织、单位、账号、审计日志"
+    help = "导出Excel:党员(采集表格式或列表格式)、党组织、单位、账号、审计日志,以及各列表页的导出"
 
     def add_arguments(self, parser):
         parser.add_argument("name", choices=NAMES, help="导出什么")
         parser.add_argument("-o", "--output", required=True, help="输出文件(.xlsx)")
         parser.add_argument("--org", default="", help="只导出该组织及其下级(组织代码)")
         parser.add_argument("--as", dest="as_user", default="", help="以该账号的身份和范围导出(用户名)")
+        parser.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="列表页的筛选参数(与页面网址中的参数相同),可重复,如 --param month=2026-06",
+        )
         members = parser.add_argument_group("党员筛选条件(members)")
         members.add_argument(
             "--layout",
@@ -88,9 +99,11 @@ class Command(BaseCommand):
         export_name = (
             ("roster" if options["layout"] == "roster" else "members") if name == "members" else name
         )
-        if options["full"] and name != "members":
-            raise CommandError(_("--full 只适用于党员导出"))
-        export = exporting.get(export_name)(actor=actor, params=params, full=options["full"])
+        cls = exporting.get(export_name)
+        if options["full"] and cls.may_export_full is exporting.Export.may_export_full:
+            raise CommandError(_("--full 只适用于含公民身份号码的导出(members、applicants)"))
+        params.update(self._extra(cls, options["param"]))
+        export = cls(actor=actor, params=params, full=options["full"])
         try:
             export.check()
         except PermissionDenied as exc:
@@ -115,7 +128,7 @@ class Command(BaseCommand):
         masked = (
             _("含明文身份证号和手机")
             if export.full
-            else (_("身份证号和手机已脱敏") if name == "members" else "")
+            else (_("身份证号和手机已脱敏") if name in ("members", "applicants") else "")
         )
         summary = _("已导出%(t)s%(n)d行到 %(f)s") % {"t": export.title, "n": rows, "f": out}
         self.stdout.write(summary + (f"({masked})" if masked else ""))
@@ -129,6 +142,21 @@ class Command(BaseCommand):
         if user is None or not user.is_active:
             raise CommandError(_("找不到有效账号“%(u)s”") % {"u": username})
         return user
+
+    def _extra(self, cls, pairs: list[str]) -> dict[str, str]:
+        """--param KEY=VALUE for the export's own query parameters; unknown keys are refused."""
+        out: dict[str, str] = {}
+        allowed = [k for k in cls.param_names if k != "org"]
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            key = key.strip()
+            if not sep or key not in allowed:
+                raise CommandError(
+                    _("“%(p)s”不是%(n)s导出的筛选参数,可用:%(k)s")
+                    % {"p": pair, "n": cls.name, "k": "、".join(allowed) or _("无")}
+                )
+            out[key] = value.strip()
+        return out
 
     def _params(self, name: str, o) -> dict[str, str]:
         params: dict[str, str] = {}
