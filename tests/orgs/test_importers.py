@@ -203,3 +203,44 @@ def test_without_update_mode_a_difference_points_to_it(tree, tmp_path):
     rows = [["C0B2G", "中共丙村总支部委员会", "党总支", "C0B", "", "", "", "", ""]]
     report = run("orgs", orgs_file(tmp_path, rows))
     assert report.refused and "如需更新请使用更新模式" in reasons(report)
+
+
+@pytest.mark.django_db
+def test_update_mode_through_the_web_pages(client, settings, tree, accounts, tmp_path):
+    """Upload with 更新已登记的记录 ticked → the check names the updates → confirm → audited field
+    by field; without the box the same file is refused with a pointer to the update mode."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from zugong.core.models import Job
+
+    settings.DATA_DIR = tmp_path
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
+    }
+    run("orgs", FIXTURES / "orgs.xls")
+    general = Org.objects.get(code="C0B2G")
+    row = ["C0B2G", "中共丙村总支部委员会", "党总支", "C0B", "丙村村民委员会", "行政村", "", "2008.6", ""]
+    data = orgs_file(tmp_path, [row]).read_bytes()
+
+    def upload(**extra):
+        file = SimpleUploadedFile("组织.xlsx", data)
+        return client.post(reverse("imports:upload", args=["orgs"]), {"file": file, **extra})
+
+    client.force_login(accounts["dept_admin"])
+    upload()
+    plain = Job.objects.latest("id")
+    assert plain.report["rejected"] == 1
+    assert "更新" in client.get(reverse("imports:job", args=[plain.pk])).content.decode()
+
+    response = upload(update="on")
+    job = Job.objects.latest("id")
+    assert response.status_code == 302 and job.params.get("update") is True
+    assert job.report["rejected"] == 0
+    client.post(reverse("imports:confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == "done" and job.report["updated"] == 1
+    assert refreshed(general).name == "中共丙村总支部委员会"
+    entry = AuditEntry.objects.get(action="org.update", object_id=str(general.pk))
+    assert entry.before == {"name": general.name} and entry.after == {"name": "中共丙村总支部委员会"}
+    assert entry.actor == accounts["dept_admin"]
