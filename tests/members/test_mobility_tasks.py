@@ -19,7 +19,9 @@ LEFT = dt.date(2024, 3, 15)
 
 
 def kinds(root, as_of, accounts, who="organizer_a", **kw):
-    return [(t.kind, t.status, t.due) for t in tasks(scope=scope_for(accounts[who]), root=root, as_of=as_of, **kw)]
+    return [
+        (t.kind, t.status, t.due) for t in tasks(scope=scope_for(accounts[who]), root=root, as_of=as_of, **kw)
+    ]
 
 
 def away(member, left_on=LEFT):
@@ -48,13 +50,17 @@ def test_yearly_report_due_by_year_end_then_overdue(tree, accounts):
     assert kinds(tree.town_a, dt.date(2025, 1, 1), accounts, kind="report") == [
         ("report", "open", dt.date(2025, 12, 31))
     ]
-    last_day = tasks(scope=scope_for(accounts["organizer_a"]), root=tree.town_a, as_of=dt.date(2025, 12, 31), kind="report")
+    last_day = tasks(
+        scope=scope_for(accounts["organizer_a"]), root=tree.town_a, as_of=dt.date(2025, 12, 31), kind="report"
+    )
     assert last_day[0].days_left == 0 and last_day[0].status == "open" and last_day[0].rule_id == "GX-07"
     assert kinds(tree.town_a, dt.date(2026, 1, 1), accounts, kind="report") == [
         ("report", "overdue", dt.date(2025, 12, 31)),
         ("report", "open", dt.date(2026, 12, 31)),
     ]
-    svc.mobility_report(actor=None, mobility=mobility, on=dt.date(2025, 6, 1), channel="phone", summary="汇报")
+    svc.mobility_report(
+        actor=None, mobility=mobility, on=dt.date(2025, 6, 1), channel="phone", summary="汇报"
+    )
     assert kinds(tree.town_a, dt.date(2026, 1, 1), accounts, kind="report") == [
         ("report", "open", dt.date(2026, 12, 31))
     ]
@@ -111,13 +117,15 @@ def test_tasks_keep_to_the_scope(tree, accounts):
     away(make_member(tree.branch_a1))
     away(make_member(tree.branch_b1))
     as_of = dt.date(2026, 1, 1)
-    assert {t.org.code for t in tasks(scope=scope_for(accounts["dept_admin"]), root=tree.county, as_of=as_of)} == {
+    assert {
+        t.org.code for t in tasks(scope=scope_for(accounts["dept_admin"]), root=tree.county, as_of=as_of)
+    } == {
         "C0A1",
         "C0B1",
     }
-    assert {t.org.code for t in tasks(scope=scope_for(accounts["organizer_a"]), root=tree.town_a, as_of=as_of)} == {
-        "C0A1"
-    }
+    assert {
+        t.org.code for t in tasks(scope=scope_for(accounts["organizer_a"]), root=tree.town_a, as_of=as_of)
+    } == {"C0A1"}
     with pytest.raises(NotInScope):
         tasks(scope=scope_for(accounts["organizer_b"]), root=tree.town_a, as_of=as_of)
     with pytest.raises(NotInScope):
@@ -141,5 +149,7 @@ def test_task_queries_do_not_grow_with_rows(tree, accounts, django_assert_max_nu
 def test_member_status_shows_the_member_clocks(tree, accounts):
     member = make_member(tree.branch_a1)
     away(member)
-    status = member_status(scope=scope_for(accounts["secretary_a1"]), member=member, as_of=dt.date(2026, 1, 1))
+    status = member_status(
+        scope=scope_for(accounts["secretary_a1"]), member=member, as_of=dt.date(2026, 1, 1)
+    )
     assert status.mobility is not None and {t.kind for t in status.tasks} == {"report", "transfer"}
