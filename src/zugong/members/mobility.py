@@ -163,13 +163,10 @@ def _clean_mobility(data: dict[str, Any], member: Member, instance: Mobility | N
                 errors.setdefault(field, []).append(message)
 
     if "left_on" in data:
-        previous = (
-            Mobility.objects.filter(member_id=member.pk, returned_on__isnull=False)
-            .exclude(pk=instance.pk if instance else None)
-            .order_by("-returned_on")
-            .values_list("returned_on", flat=True)
-            .first()
-        )
+        earlier = Mobility.objects.filter(member_id=member.pk, returned_on__isnull=False)
+        if instance is not None:
+            earlier = earlier.exclude(pk=instance.pk)
+        previous = earlier.order_by("-returned_on").values_list("returned_on", flat=True).first()
         check("left_on", _day, "left_on", data["left_on"], _("外出日期"), member=member, not_before=previous)
         if instance is not None and "left_on" in clean:
             first_report = instance.reports.order_by("on").values_list("on", flat=True).first()

@@ -252,7 +252,10 @@ def _transfer_task(m: Mobility, as_of: dt.date) -> Task | None:
 
 
 def _lost_tasks(lost: LostContact, as_of: dt.date) -> list[Task]:
+    """`lost` carries the annotations of `tasks`: effort_count and stopped_on (the last 停止党籍)."""
     member = lost.member
+    efforts: int = getattr(lost, "effort_count", 0)
+    stopped_on: dt.date | None = getattr(lost, "stopped_on", None)
     if member.standing == Member.Standing.NORMAL:
         due, rule = suspend_due(lost, on=as_of)
         kind = "abroad" if lost.abroad else "suspend"
@@ -261,7 +264,7 @@ def _lost_tasks(lost: LostContact, as_of: dt.date) -> list[Task]:
             detail = _("%(s)s出境") % {"s": lost.since.isoformat()}
         else:
             title = _("失去联系满%(n)d个月:停止党籍") % {"n": rule.params["lost_contact_months"]}
-            detail = _("最后联系%(s)s;已查找%(e)d次") % {"s": lost.since.isoformat(), "e": lost.effort_count}
+            detail = _("最后联系%(s)s;已查找%(e)d次") % {"s": lost.since.isoformat(), "e": efforts}
         return [
             Task(
                 kind=kind,
@@ -278,8 +281,8 @@ def _lost_tasks(lost: LostContact, as_of: dt.date) -> list[Task]:
                 lost=lost,
             )
         ]
-    if member.standing == Member.Standing.STOPPED and not lost.abroad and lost.stopped_on:
-        due, rule = removal_due(lost.stopped_on, on=as_of, org_path=lost.org_path)
+    if member.standing == Member.Standing.STOPPED and not lost.abroad and stopped_on:
+        due, rule = removal_due(stopped_on, on=as_of, org_path=lost.org_path)
         return [
             Task(
                 kind="remove",
@@ -288,7 +291,7 @@ def _lost_tasks(lost: LostContact, as_of: dt.date) -> list[Task]:
                 title=_("停止党籍满%(n)d年仍无法取得联系:按自行脱党除名")
                 % {"n": rule.params["suspended_removal_years"]},
                 detail=_("%(s)s停止党籍;最后联系%(l)s")
-                % {"s": lost.stopped_on.isoformat(), "l": lost.since.isoformat()},
+                % {"s": stopped_on.isoformat(), "l": lost.since.isoformat()},
                 due=due,
                 as_of=as_of,
                 status="due" if as_of >= due else "running",
