@@ -176,6 +176,7 @@ def _form_page(
     danger: bool = False,
 ):
     context = {
+        "breadcrumbs": org_breadcrumbs(scope=scope_for(request.user), org=member.org),
         "form": form,
         "member": member,
         "title": title,
