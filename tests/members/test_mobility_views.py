@@ -167,3 +167,23 @@ def test_cli_tasks_csv(tmp_path, tree):
     with pytest.raises(SystemExit) as exit_info:
         call_command("members", "tasks", "--org", "NOPE", "-o", str(out))
     assert exit_info.value.code == 2
+
+
+@pytest.mark.django_db
+def test_edit_keeps_the_phone_unless_a_new_one_is_given(client, tree, accounts):
+    member = make_member(tree.branch_a1)
+    mobility = svc.mobility_start(
+        actor=None, member=member, left_on=TODAY, destination="北京市", reason="work", phone="13800004444"
+    )
+    client.force_login(accounts["organizer_a"])
+    url = reverse("members:mobility_action", args=[mobility.pk, "edit"])
+    page = client.get(url).content.decode()
+    assert "北京市" in page and "13800004444" not in page
+    response = client.post(
+        url,
+        {"left_on": TODAY.isoformat(), "destination": "天津市", "reason": "study", "phone": "", "note": "改"},
+    )
+    assert response.status_code == 302
+    mobility.refresh_from_db()
+    assert mobility.destination == "天津市" and mobility.reason == "study"
+    assert mobility.phone_masked == "138****4444"
