@@ -169,6 +169,78 @@ MATRIX.update(
     }
 )
 
+
+# -- /api/mobility (members/mobility_api.py) --------------------------------------------------------------
+def _mobility(w: World) -> int:
+    from zugong.members import mobility
+
+    found = w.member.mobilities.filter(returned_on__isnull=True).first()
+    if found is None:
+        found = mobility.mobility_start(
+            actor=None, member=w.member, left_on=dt.date.today(), destination="北京市", reason="work"
+        )
+    return found.pk
+
+
+def _lost(w: World) -> int:
+    from zugong.members import mobility
+
+    return mobility.lost_contact_open(actor=None, member=w.member, since=dt.date.today()).pk
+
+
+_TODAY = dt.date.today().isoformat()
+MATRIX.update(
+    {
+        ("GET", "/api/mobility/mobile"): Row(
+            lambda w: (f"/api/mobility/mobile?org={w.tree.town_a.code}", None), 200
+        ),
+        ("GET", "/api/mobility/lost"): Row(
+            lambda w: (f"/api/mobility/lost?org={w.tree.town_a.code}", None), 200
+        ),
+        ("GET", "/api/mobility/tasks"): Row(
+            lambda w: (f"/api/mobility/tasks?org={w.tree.town_a.code}&as_of=2026-07-01", None), 200
+        ),
+        ("POST", "/api/mobility/members/{member_id}/start"): Row(
+            lambda w: (
+                f"/api/mobility/members/{w.member.pk}/start",
+                {"left_on": _TODAY, "destination": "太原市", "reason": "work", "phone": "13800003333"},
+            ),
+            201,
+        ),
+        ("POST", "/api/mobility/{mobility_id}/reports"): Row(
+            lambda w: (
+                f"/api/mobility/{_mobility(w)}/reports",
+                {"on": _TODAY, "channel": "phone", "summary": "电话汇报"},
+            ),
+            201,
+        ),
+        ("POST", "/api/mobility/{mobility_id}/return"): Row(
+            lambda w: (f"/api/mobility/{_mobility(w)}/return", {"on": _TODAY}), 200
+        ),
+        ("POST", "/api/mobility/members/{member_id}/lost"): Row(
+            lambda w: (f"/api/mobility/members/{w.member.pk}/lost", {"since": _TODAY}), 201
+        ),
+        ("POST", "/api/mobility/lost/{lost_id}/efforts"): Row(
+            lambda w: (
+                f"/api/mobility/lost/{_lost(w)}/efforts",
+                {"on": _TODAY, "method": "电话", "note": "未接通"},
+            ),
+            201,
+        ),
+        ("POST", "/api/mobility/lost/{lost_id}/found"): Row(
+            lambda w: (f"/api/mobility/lost/{_lost(w)}/found", {"on": _TODAY}), 200
+        ),
+        ("POST", "/api/mobility/members/{member_id}/standing"): Row(
+            lambda w: (
+                f"/api/mobility/members/{w.member.pk}/standing",
+                {"action": "died", "on": _TODAY, "reason": "病故"},
+            ),
+            201,
+        ),
+    }
+)
+
+
 # who is who: every account below is a fixture of tests/conftest.py
 OUTSIDE = "organizer_b"  # committee organizer of the other township: full rights, other subtree
 READ_ONLY = "leader_a"  # leader of town A: sees everything under it, changes nothing

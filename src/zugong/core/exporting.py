@@ -72,6 +72,10 @@ EXPORTS: dict[str, str] = {
     "dues_rollup": "zugong.dues.exports.DuesRollupExport",
     "dues_arrears": "zugong.dues.exports.DuesArrearsExport",
     "applicants": "zugong.recruitment.exports.ApplicantExport",
+    "mobility_members": "zugong.members.mobility_exports.MobileMemberExport",
+    "mobility_lost": "zugong.members.mobility_exports.LostMemberExport",
+    "mobility_tasks": "zugong.members.mobility_exports.MobilityTaskExport",
+    "standing_changes": "zugong.members.mobility_exports.StandingChangeExport",
 }
 
 

@@ -112,6 +112,9 @@ def seed(
         from zugong.demo.recruitment import seed_recruitment
 
         admitted = seed_recruitment(as_of=as_of, seed=seed)
+        from zugong.demo.mobility import seed_mobility
+
+        writer.counts["normal"] -= seed_mobility(as_of=as_of, seed=seed)["stopped"]
         writer.counts["members"] += admitted
         writer.counts["normal"] += admitted
         root = Org.objects.get(pk=root_id)

@@ -11,3 +11,9 @@ class MembersConfig(AppConfig):
         from zugong.members.services import move_member_paths
 
         paths.on_subtree_move(move_member_paths)  # org_path and county_path together
+
+        from zugong.members.mobility import follow_merge
+        from zugong.members.models import LostContact, Mobility, StandingChange
+
+        paths.follow_moves(Mobility, LostContact, StandingChange)
+        paths.on_org_merge(follow_merge)

@@ -153,6 +153,8 @@ class MemberEvent(models.Model):
         ORG_CHANGED = "org_changed", _("组织关系变动")
         CONVERTED = "converted", _("转正")
         STANDING = "standing", _("党籍变动")
+        MOBILITY = "mobility", _("外出流动")
+        LOST_CONTACT = "lost_contact", _("失去联系")
 
     member = models.ForeignKey(
         Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="events"
@@ -188,3 +190,231 @@ class MemberEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} {self.get_kind_display()}"
+
+
+# -- 流动党员, 失联党员, 党籍变动 (members/mobility.py) ------------------------------------------------
+class Mobility(models.Model):
+    """流动党员: one stretch away from the branch, from leaving to returning (GX-07, GX-08, GX-02).
+
+    `org_path` copies the member's branch path so a subtree's mobile members are one range scan;
+    it follows subtree moves (paths.follow_moves), merges and the member's change of branch.
+    """
+
+    class Reason(models.TextChoices):
+        WORK = "work", _("外出务工经商")
+        STUDY = "study", _("外出学习")
+        OTHER = "other", _("其他")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="mobilities"
+    )
+    left_on = models.DateField(_("外出日期"))
+    destination = models.CharField(_("外出地点"), max_length=100)
+    region = models.CharField(_("外出地行政区划"), max_length=6, blank=True)
+    reason = models.CharField(_("外出原因"), max_length=8, choices=Reason.choices)
+    reason_note = models.CharField(_("外出事由"), max_length=200, blank=True)
+    phone_enc = models.TextField(_("外出期间联系电话(密文)"), blank=True, editable=False)
+    phone_masked = models.CharField(_("外出期间联系电话"), max_length=20, blank=True, editable=False)
+    certificate_no = models.CharField(_("流动党员活动证编号"), max_length=40, blank=True)
+    host_org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("流入地党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    host_name = models.CharField(_("流入地党组织(系统外)"), max_length=100, blank=True)
+    returned_on = models.DateField(_("返回日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    org_path = models.CharField(max_length=255, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("流动党员登记")
+        verbose_name_plural = _("流动党员登记")
+        ordering = ["-left_on", "-id"]
+        indexes = [models.Index(fields=["org_path", "returned_on"], name="mobility_path_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(returned_on__isnull=True) | models.Q(returned_on__gte=models.F("left_on")),
+                name="mobility_returned_after_left",
+            ),
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(returned_on__isnull=True), name="mobility_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.destination}"
+
+    @property
+    def host_label(self) -> str:
+        return self.host_org.name if self.host_org_id and self.host_org else self.host_name
+
+
+class MobilityReport(models.Model):
+    """流动党员向流出地党组织的汇报 (GX-07: at least once a year)."""
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", _("当面汇报")
+        PHONE = "phone", _("电话")
+        WRITTEN = "written", _("书面")
+        ONLINE = "online", _("网络")
+
+    mobility = models.ForeignKey(
+        Mobility, verbose_name=_("流动党员登记"), on_delete=models.CASCADE, related_name="reports"
+    )
+    on = models.DateField(_("汇报日期"))
+    channel = models.CharField(_("汇报方式"), max_length=12, choices=Channel.choices)
+    summary = models.CharField(_("汇报内容"), max_length=500)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("流动党员汇报")
+        verbose_name_plural = _("流动党员汇报")
+        ordering = ["-on", "-id"]
+        indexes = [models.Index(fields=["mobility", "on"], name="mobilityreport_on_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.get_channel_display()}"
+
+
+class LostContact(models.Model):
+    """失联党员 (or one studying or researching abroad): the clocks of GX-06 run from `since`, the
+    last contact (abroad: the day they left the country), until the record is closed."""
+
+    class Outcome(models.TextChoices):
+        FOUND = "found", _("已取得联系")
+        REMOVED = "removed", _("已出党")
+        DECEASED = "deceased", _("已去世")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="lost_contacts"
+    )
+    since = models.DateField(_("最后联系日期"))
+    abroad = models.BooleanField(_("出国(境)学习研究"), default=False)
+    note = models.CharField(_("情况说明"), max_length=300, blank=True)
+    closed_on = models.DateField(_("结束日期"), null=True, blank=True)
+    outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices, blank=True)
+    close_note = models.CharField(_("结束说明"), max_length=300, blank=True)
+    org_path = models.CharField(max_length=255, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("失联党员登记")
+        verbose_name_plural = _("失联党员登记")
+        ordering = ["since", "id"]
+        indexes = [models.Index(fields=["org_path", "closed_on"], name="lostcontact_path_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True) | models.Q(closed_on__gte=models.F("since")),
+                name="lostcontact_closed_after_since",
+            ),
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(closed_on__isnull=True), name="lostcontact_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.since}"
+
+
+class LostContactEffort(models.Model):
+    """One dated attempt to find a member who lost contact (GX-06: 通过各种方式查找)."""
+
+    lost = models.ForeignKey(
+        LostContact, verbose_name=_("失联党员登记"), on_delete=models.CASCADE, related_name="efforts"
+    )
+    on = models.DateField(_("查找日期"))
+    method = models.CharField(_("查找方式"), max_length=50)
+    note = models.CharField(_("查找情况"), max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("查找记录")
+        verbose_name_plural = _("查找记录")
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.method}"
+
+
+class StandingChange(models.Model):
+    """党籍变动: 停止党籍, 恢复党籍, 出党 (除名, 劝退, 开除, 自行脱党除名), 死亡 — dated, with the
+    deciding body, its decision and the rule cited. The member's history also gets a MemberEvent."""
+
+    class Kind(models.TextChoices):
+        SUSPEND = "suspend", _("停止党籍")
+        RESTORE = "restore", _("恢复党籍")
+        REMOVE = "remove", _("出党")
+        DIED = "died", _("死亡")
+
+    class Removal(models.TextChoices):
+        EXPELLED = "expelled", _("开除党籍")
+        STRUCK_OFF = "struck_off", _("除名")
+        PERSUADED = "persuaded", _("劝退")
+        LAPSED = "lapsed", _("自行脱党除名")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="standing_changes"
+    )
+    kind = models.CharField(_("变动"), max_length=10, choices=Kind.choices)
+    removal = models.CharField(_("出党方式"), max_length=12, choices=Removal.choices, blank=True)
+    on = models.DateField(_("日期"))
+    from_standing = models.CharField(_("原党籍状态"), max_length=16)
+    to_standing = models.CharField(_("新党籍状态"), max_length=16)
+    reason = models.CharField(_("事由"), max_length=300)
+    decided_by = models.CharField(_("决定(批准)机关"), max_length=100, blank=True)
+    decision_ref = models.CharField(_("决定文号"), max_length=100, blank=True)
+    cite = models.CharField(_("依据"), max_length=200, blank=True)
+    lost = models.ForeignKey(
+        LostContact,
+        verbose_name=_("失联党员登记"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    org_path = models.CharField(max_length=255, editable=False)
+    at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("党籍变动")
+        verbose_name_plural = _("党籍变动")
+        ordering = ["-on", "-id"]
+        indexes = [models.Index(fields=["org_path", "on"], name="standingchange_path_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind="remove", removal__in=["expelled", "struck_off", "persuaded", "lapsed"]
+                )
+                | (~models.Q(kind="remove") & models.Q(removal="")),
+                name="standingchange_removal_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.member} {self.get_kind_display()}"

@@ -362,6 +362,9 @@ def member_change_org(
     member.party_group = None
     member.save(update_fields=["org", "org_path", "county_path", "party_group", "updated_at"])
     rollups.member_changed(facts_before, Facts.of(member))
+    from zugong.members.mobility import follow_member  # 流动/失联/党籍变动 rows follow the member
+
+    follow_member(member)
     MemberEvent.objects.create(
         member=member,
         kind=MemberEvent.Kind.ORG_CHANGED,
