@@ -71,6 +71,13 @@ EXPORTS: dict[str, str] = {
     "dues_ledger": "zugong.dues.exports.DuesLedgerExport",
     "dues_rollup": "zugong.dues.exports.DuesRollupExport",
     "dues_arrears": "zugong.dues.exports.DuesArrearsExport",
+    "community_reports": "zugong.members.community_exports.CommunityReportsExport",
+    "community_activities": "zugong.members.community_exports.CommunityActivitiesExport",
+    "community_employer_reports": "zugong.members.community_exports.EmployerReportsExport",
+    "community_unreported": "zugong.members.community_exports.UnreportedExport",
+    "community_hours_member": "zugong.members.community_exports.HoursByMemberExport",
+    "community_hours_community": "zugong.members.community_exports.HoursByCommunityExport",
+    "community_hours_employer": "zugong.members.community_exports.HoursByEmployerExport",
 }
 
 

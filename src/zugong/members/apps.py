@@ -11,3 +11,14 @@ class MembersConfig(AppConfig):
         from zugong.members.services import move_member_paths
 
         paths.on_subtree_move(move_member_paths)  # org_path and county_path together
+        from zugong.members.models import (
+            CommunityEvaluation,
+            CommunityReport,
+            VolunteerActivity,
+            VolunteerRecord,
+        )
+
+        paths.follow_moves(
+            CommunityReport, VolunteerActivity, VolunteerRecord, CommunityEvaluation, field="community_path"
+        )
+        paths.follow_moves(CommunityReport, VolunteerRecord, CommunityEvaluation, field="member_org_path")
