@@ -10,6 +10,8 @@ from zugong.orgs import services as org_services
 from ..factories import make_org, make_unit
 
 D = dt.date
+JAN_10 = D(2026, 1, 10)
+MAR_5 = D(2026, 3, 5)
 
 
 def make_community(parent, *, code: str, name: str):
@@ -19,13 +21,13 @@ def make_community(parent, *, code: str, name: str):
     return org
 
 
-def report(member, org, *, on=D(2026, 1, 10), residence="幸福小区3号楼2单元"):
+def report(member, org, *, on=JAN_10, residence="幸福小区3号楼2单元"):
     return community.report_register(
         actor=None, member=member, community=org, reported_on=on, residence=residence
     )
 
 
-def activity(org, *, title="清理楼道杂物", on=D(2026, 3, 5), kind="environment", **extra):
+def activity(org, *, title="清理楼道杂物", on=MAR_5, kind="environment", **extra):
     return community.activity_create(
         actor=None, community=org, title=title, kind=kind, started_on=on, **extra
     )

@@ -3,7 +3,6 @@ with and without a local pack (佛山: every half year, and the 民主评议 cap
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from decimal import Decimal
 
