@@ -389,7 +389,7 @@ def summary(request, org: str, year: int | None = None):
     under = selectors.org_get(scope=scope, code=org)
     y = _year(year)
     s = selectors.summary(scope=scope, under=under, year=y)
-    rows, _total = selectors.rollup(scope=scope, under=under, year=y)
+    rows = s.rows
     return {
         "org": under.code,
         "year": y,

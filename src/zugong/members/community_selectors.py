@@ -399,6 +399,8 @@ class Summary:
     evaluations: dict[str, int]
     period: engine.Period
     rule: engine.RuleVersion
+    rows: list[HoursRow] = field(default_factory=list)
+    total: HoursRow | None = None
 
 
 def summary(*, scope: Scope, under: Org, year: int, on: dt.date | None = None) -> Summary:
@@ -406,7 +408,7 @@ def summary(*, scope: Scope, under: Org, year: int, on: dt.date | None = None) -
     reported (employer side), members reporting to the subtree's communities, activities, service
     hours and people, evaluations by grade — each drillable to its list."""
     on = on or community._today()
-    _rows, total = rollup(scope=scope, under=under, year=year, on=on)
+    rows, total = rollup(scope=scope, under=under, year=year, on=on)
     start, end = year_range(year)
     community_rows = CommunityReport.objects.filter(
         subtree_q(under.path, "community_path"), status=CommunityReport.Status.ACTIVE
@@ -435,6 +437,8 @@ def summary(*, scope: Scope, under: Org, year: int, on: dt.date | None = None) -
         evaluations={g: grades.get(g, 0) for g in CommunityEvaluation.Grade.values},
         period=community.evaluation_period(on=on, org=under),
         rule=community.rule(on=on, org=under),
+        rows=rows,
+        total=total,
     )
 
 

@@ -468,8 +468,8 @@ def employer(request, code: str):
         "can_edit": scope.has("community.edit"),
     }
     if tab == "summary":
-        ctx["summary"] = selectors.summary(scope=scope, under=org, year=year)
-        ctx["rows"], ctx["total"] = selectors.rollup(scope=scope, under=org, year=year)
+        ctx["summary"] = s = selectors.summary(scope=scope, under=org, year=year)
+        ctx["rows"], ctx["total"] = s.rows, s.total
     elif tab == "reports":
         ctx["reports"] = list(selectors.employer_reports(scope=scope, under=org)[:500])
     elif tab == "unreported":
