@@ -47,7 +47,7 @@ def test_community_sees_reporting_members_but_not_their_records(client, world, a
     client.force_login(accounts["com_secretary"])
     html = _text(client, reverse("members:community_org", args=["C0AS"]))
     assert "在职0" in html and "139****1234" in html and "甲村党支部" in html
-    assert "13900001234" not in html and "/members/%d/" % world["workers"][0].pk not in html
+    assert "13900001234" not in html and f"/members/{world['workers'][0].pk}/" not in html
     member = world["workers"][0]
     assert client.get(reverse("members:detail", args=[member.pk])).status_code == 404
     assert client.get(reverse("members:community_employer", args=["C0A1"])).status_code == 404
