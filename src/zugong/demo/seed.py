@@ -112,6 +112,9 @@ def seed(
         from zugong.demo.recruitment import seed_recruitment
 
         admitted = seed_recruitment(as_of=as_of, seed=seed)
+        from zugong.demo.community import seed_community
+
+        seed_community(as_of=as_of, seed=seed)
         writer.counts["members"] += admitted
         writer.counts["normal"] += admitted
         root = Org.objects.get(pk=root_id)
