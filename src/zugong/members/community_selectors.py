@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Length, Substr
@@ -344,14 +345,14 @@ def rollup(
         .values("child")
         .annotate(n=Count("id"), reported=Count("id", filter=Exists(_active_report(on))))
     )
-    staff_by = {s["child"]: s for s in staff}
+    staff_by: dict[str, dict[str, Any]] = {s["child"]: dict(s) for s in staff}
     served = (
         _records(scope, under, year)
         .annotate(child=Substr("member_org_path", 1, width))
         .values("child")
         .annotate(h=Sum("hours"), n=Count("id"), p=Count("member_id", distinct=True))
     )
-    served_by = {s["child"]: s for s in served}
+    served_by: dict[str, dict[str, Any]] = {s["child"]: dict(s) for s in served}
     evaluated = (
         CommunityEvaluation.objects.filter(subtree_q(under.path, "member_org_path"), year=year)
         .annotate(child=Substr("member_org_path", 1, width))
