@@ -69,6 +69,13 @@ def seed_community(*, as_of: dt.date, seed: int) -> dict[str, int]:
         .order_by("org_path", "id")
         .only("id", "org_path", "joined_on", "address")[:MAX_MEMBERS]
     )
+    # What residents call the place: the community unit's name (幸福社区), not its Party org's.
+    places = {
+        link.org_id: link.unit.village or link.unit.name
+        for link in OrgUnit.objects.filter(org__in=communities, unit__kind__in=community.COMMUNITY_UNIT_KINDS)
+        .select_related("unit")
+        .order_by("org_id", "unit_id")
+    }
     reports: list[CommunityReport] = []
     for m in staff:
         if rng.random() >= REPORT_SHARE:
@@ -79,7 +86,7 @@ def seed_community(*, as_of: dt.date, seed: int) -> dict[str, int]:
         if span < 1:
             continue
         on = earliest + dt.timedelta(days=rng.randrange(span))
-        place = com.name.replace("党总支部", "").replace("党总支", "").replace("党支部", "")
+        place = places.get(com.pk, com.name)
         reports.append(
             CommunityReport(
                 member_id=m.pk,
@@ -123,7 +130,7 @@ def seed_community(*, as_of: dt.date, seed: int) -> dict[str, int]:
                     kind=kind,
                     started_on=day,
                     place=rng.choice(PLACES),
-                    organizer=f"{com.short_name or com.name}",
+                    organizer=f"{places.get(com.pk, com.name)}党组织",
                     description="",
                 )
             )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zugong.members.models import CommunityEvaluation, VolunteerActivity
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ReportForm(forms.Form):

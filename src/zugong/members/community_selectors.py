@@ -182,9 +182,9 @@ def record_get(*, scope: Scope, pk: int) -> VolunteerRecord:
     return record
 
 
-def hour_candidates(*, activity: VolunteerActivity) -> list[tuple[Member, str]]:
+def hour_candidates(*, activity: VolunteerActivity) -> list[tuple[Member, str, bool]]:
     """Who the batch form lists: members reporting to the community on the activity's day, then the
-    community's own members; each with where they come from."""
+    community's own members; each with where they come from and whether they report here."""
     day = activity.started_on
     reporting = (
         Member.objects.filter(
@@ -201,9 +201,9 @@ def hour_candidates(*, activity: VolunteerActivity) -> list[tuple[Member, str]]:
         .select_related("org")
         .order_by("name", "pk")
     )
-    out = [(m, m.org.name) for m in reporting]
-    seen = {m.pk for m, _where in out}
-    out += [(m, m.org.name) for m in own if m.pk not in seen]
+    out = [(m, m.org.name, True) for m in reporting]
+    seen = {m.pk for m, _where, _reporting in out}
+    out += [(m, m.org.name, False) for m in own if m.pk not in seen]
     return out
 
 

@@ -357,7 +357,7 @@ def hours(request, pk: int):
     typed: dict[int, str] = {}
     served_on = activity.started_on
     if request.method == "POST":
-        by_id = {m.pk: m for m, _where in candidates}
+        by_id = {m.pk: m for m, _where, _reporting in candidates}
         entries = []
         for key, value in request.POST.items():
             if not key.startswith("h_") or not value.strip():
@@ -396,7 +396,11 @@ def hours(request, pk: int):
         {
             "org": activity.community,
             "activity": activity,
-            "candidates": [(m, where, m.pk in done, typed.get(m.pk, "")) for m, where in candidates],
+            "reporting": [
+                (m, where, m.pk in done, typed.get(m.pk, "")) for m, where, rep in candidates if rep
+            ],
+            "own": [(m, where, m.pk in done, typed.get(m.pk, "")) for m, where, rep in candidates if not rep],
+            "own_typed": any(typed.get(m.pk) for m, _where, rep in candidates if not rep),
             "errors": errors,
             "served_on": served_on,
             "confirm": request.method != "POST" or request.POST.get("confirm") == "1",
