@@ -137,8 +137,20 @@ def test_list_pages_keep_a_fixed_number_of_queries(
 def test_activity_detail_and_me_query_counts(client, world, accounts, django_assert_max_num_queries):
     client.force_login(accounts["com_secretary"])
     url = reverse("members:community_activity", args=[world["activity"].pk])
-    with django_assert_max_num_queries(12):
+    client.get(url)
+    with django_assert_max_num_queries(12) as first:
         assert client.get(url).status_code == 200
+    more = [make_member(world["tree"].branch_a1, name=f"又{i}", category="50") for i in range(4)]
+    for m in more:
+        report(m, world["com"], on=D.today().replace(month=1, day=1))
+    hours(world["activity"], *[(m, 1) for m in more])
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert client.get(url).status_code == 200
+    client.force_login(accounts["member"])
+    me = reverse("members:community_me")
+    client.get(me)
+    with django_assert_max_num_queries(12):
+        assert client.get(me).status_code == 200
 
 
 def test_batch_hours_page_keeps_what_was_typed_on_error(client, world, accounts):
