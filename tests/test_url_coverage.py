@@ -20,6 +20,7 @@ MATRICES = [
     "tests.core.test_export_views",
     "tests.rules.test_matrix",
     "tests.dues.test_matrix",
+    "tests.members.test_community_matrix",
 ]
 # Pages every visitor may reach, tested in tests/test_login.py and tests/core/test_home.py.
 PUBLIC = {"login", "logout", "home", "no_access"}

@@ -18,6 +18,7 @@ from zugong.core.api import ERRORS, SessionAuth, TokenAuth, scope_of
 from zugong.core.scope import ROLE_PERMS
 from zugong.dues.api import router as dues_router
 from zugong.members.api import router as members_router
+from zugong.members.community_api import router as community_router
 from zugong.members.mobility_api import router as mobility_router
 from zugong.members.models import Member
 from zugong.orglife.api import router as orglife_router
@@ -213,3 +214,4 @@ api.add_router("/orglife", orglife_router)
 api.add_router("/dues", dues_router)
 api.add_router("/recruitment", recruitment_router)
 api.add_router("/mobility", mobility_router)
+api.add_router("/community", community_router)

@@ -241,6 +241,91 @@ MATRIX.update(
 )
 
 
+# -- 双报到与志愿服务 (/api/community): the community is under town A, so organizer_b is a third party --
+def _community_world(w: World):
+    from ..members.community_helpers import activity, make_community, report
+
+    com = make_community(w.tree.town_a, code="C0AS", name="幸福社区党支部")
+    worker = make_member_in(w.tree.branch_a1, name="王工")
+    r = report(worker, com, on=dt.date(2026, 1, 5))
+    act = activity(com, on=dt.date(2026, 3, 5))
+    return com, worker, r, act
+
+
+def make_member_in(org, **kw):
+    from ..factories import make_member
+
+    return make_member(org, **kw)
+
+
+def _new_report(w: World) -> dict:
+    from zugong.core import crypto
+
+    _community_world(w)
+    newcomer = make_member_in(w.tree.branch_a1, name="新来")
+    return {
+        "community": "C0AS",
+        "id_number": crypto.decrypt(newcomer.id_number_enc),
+        "name": "新来",
+        "reported_on": "2026-02-01",
+        "residence": "幸福小区5号楼",
+    }
+
+
+MATRIX.update(
+    {
+        ("GET", "/api/community/reports"): Row(
+            lambda w: (_community_world(w) and "/api/community/reports?community=C0AS", None), 200
+        ),
+        ("POST", "/api/community/reports"): Row(lambda w: ("/api/community/reports", _new_report(w)), 201),
+        ("POST", "/api/community/reports/{report_id}/end"): Row(
+            lambda w: (
+                f"/api/community/reports/{_community_world(w)[2].pk}/end",
+                {"ended_on": "2026-06-30", "reason": "迁居"},
+            ),
+            200,
+        ),
+        ("GET", "/api/community/activities"): Row(
+            lambda w: (_community_world(w) and "/api/community/activities?community=C0AS&year=2026", None),
+            200,
+        ),
+        ("POST", "/api/community/activities"): Row(
+            lambda w: (
+                _community_world(w) and "/api/community/activities",
+                {"community": "C0AS", "title": "助老送餐", "kind": "care", "started_on": "2026-04-01"},
+            ),
+            201,
+        ),
+        ("GET", "/api/community/records"): Row(
+            lambda w: (_community_world(w) and "/api/community/records?org=C0A&year=2026", None), 200
+        ),
+        ("POST", "/api/community/activities/{activity_id}/records"): Row(
+            lambda w: (
+                (lambda c: f"/api/community/activities/{c[3].pk}/records")(cw := _community_world(w)),
+                {"entries": [{"member_id": cw[1].pk, "hours": "1.5"}]},
+            ),
+            201,
+        ),
+        ("GET", "/api/community/evaluations"): Row(
+            lambda w: (_community_world(w) and "/api/community/evaluations?org=C0A&year=2026", None), 200
+        ),
+        ("POST", "/api/community/evaluations"): Row(
+            lambda w: (
+                "/api/community/evaluations",
+                {"report_id": _community_world(w)[2].pk, "grade": "qualified", "evaluated_on": "2026-06-30"},
+            ),
+            201,
+        ),
+        ("GET", "/api/community/summary"): Row(
+            lambda w: (_community_world(w) and "/api/community/summary?org=C0A&year=2026", None), 200
+        ),
+        ("GET", "/api/community/unreported"): Row(
+            lambda w: (_community_world(w) and "/api/community/unreported?org=C0A", None), 200
+        ),
+    }
+)
+
+
 # who is who: every account below is a fixture of tests/conftest.py
 OUTSIDE = "organizer_b"  # committee organizer of the other township: full rights, other subtree
 READ_ONLY = "leader_a"  # leader of town A: sees everything under it, changes nothing

@@ -76,6 +76,13 @@ EXPORTS: dict[str, str] = {
     "mobility_lost": "zugong.members.mobility_exports.LostMemberExport",
     "mobility_tasks": "zugong.members.mobility_exports.MobilityTaskExport",
     "standing_changes": "zugong.members.mobility_exports.StandingChangeExport",
+    "community_reports": "zugong.members.community_exports.CommunityReportsExport",
+    "community_activities": "zugong.members.community_exports.CommunityActivitiesExport",
+    "community_employer_reports": "zugong.members.community_exports.EmployerReportsExport",
+    "community_unreported": "zugong.members.community_exports.UnreportedExport",
+    "community_hours_member": "zugong.members.community_exports.HoursByMemberExport",
+    "community_hours_community": "zugong.members.community_exports.HoursByCommunityExport",
+    "community_hours_employer": "zugong.members.community_exports.HoursByEmployerExport",
 }
 
 

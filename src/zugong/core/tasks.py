@@ -46,6 +46,7 @@ IMPORT_PERMS = {
     "meetings": "orglife.edit",
     "dues": "dues.edit",
     "applicants": "recruitment.edit",
+    "volunteer_hours": "community.edit",
 }
 
 

@@ -115,6 +115,9 @@ def seed(
         from zugong.demo.mobility import seed_mobility
 
         writer.counts["normal"] -= seed_mobility(as_of=as_of, seed=seed)["stopped"]
+        from zugong.demo.community import seed_community
+
+        seed_community(as_of=as_of, seed=seed)
         writer.counts["members"] += admitted
         writer.counts["normal"] += admitted
         root = Org.objects.get(pk=root_id)

@@ -17,3 +17,14 @@ class MembersConfig(AppConfig):
 
         paths.follow_moves(Mobility, LostContact, StandingChange)
         paths.on_org_merge(follow_merge)
+        from zugong.members.models import (
+            CommunityEvaluation,
+            CommunityReport,
+            VolunteerActivity,
+            VolunteerRecord,
+        )
+
+        paths.follow_moves(
+            CommunityReport, VolunteerActivity, VolunteerRecord, CommunityEvaluation, field="community_path"
+        )
+        paths.follow_moves(CommunityReport, VolunteerRecord, CommunityEvaluation, field="member_org_path")

@@ -418,3 +418,196 @@ class StandingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} {self.member} {self.get_kind_display()}"
+
+
+# -- 双报到 and 志愿服务 (members/community.py) ---------------------------------------------------------
+class CommunityReport(models.Model):
+    """双报到: an in-service member reporting to the 社区党组织 where they live.
+
+    Two path copies, because two sides see the row: `community_path` (the community's org, which
+    sees the members reporting to it) and `member_org_path` (the member's own branch, the employer
+    side). Both follow subtree moves (core.paths); `member_org_path` also follows the member when
+    the member changes branch (members.services.member_change_org)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("在报到")
+        ENDED = "ended", _("已结束")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="community_reports"
+    )
+    community = models.ForeignKey(
+        "orgs.Org", verbose_name=_("报到社区党组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    community_path = models.CharField(max_length=255, editable=False)
+    member_org_path = models.CharField(max_length=255, editable=False)
+    reported_on = models.DateField(_("报到日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
+    residence = models.CharField(_("居住地址"), max_length=200)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("双报到")
+        verbose_name_plural = _("双报到")
+        ordering = ["-reported_on", "-id"]
+        indexes = [
+            models.Index(fields=["community_path", "status"], name="comreport_community_idx"),
+            models.Index(fields=["member_org_path", "status"], name="comreport_member_org_idx"),
+        ]
+        constraints = [
+            # One community at a time: a member who moves house ends the old report first.
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(status="active"), name="comreport_one_active"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(status="active") & models.Q(ended_on__isnull=True))
+                | (models.Q(status="ended") & models.Q(ended_on__gte=models.F("reported_on"))),
+                name="comreport_status_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}→{self.community_id}"
+
+
+class VolunteerActivity(models.Model):
+    """A volunteer activity a community organizes; members' hours are VolunteerRecord rows."""
+
+    class Kind(models.TextChoices):
+        GOVERNANCE = "governance", _("社区治理")
+        ENVIRONMENT = "environment", _("环境整治")
+        CIVILITY = "civility", _("文明实践")
+        CARE = "care", _("助老助残")
+        EMERGENCY = "emergency", _("疫情防控与应急")
+        SAFETY = "safety", _("平安巡逻")
+        OTHER = "other", _("其他")
+
+    community = models.ForeignKey(
+        "orgs.Org", verbose_name=_("组织社区"), on_delete=models.PROTECT, related_name="+"
+    )
+    community_path = models.CharField(max_length=255, editable=False)
+    title = models.CharField(_("活动名称"), max_length=200)
+    kind = models.CharField(_("活动类别"), max_length=12, choices=Kind.choices)
+    started_on = models.DateField(_("活动日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    organizer = models.CharField(_("组织者"), max_length=100, blank=True)
+    description = models.TextField(_("活动内容"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("志愿服务活动")
+        verbose_name_plural = _("志愿服务活动")
+        ordering = ["-started_on", "-id"]
+        indexes = [models.Index(fields=["community_path", "started_on"], name="volact_community_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
+                name="volact_dates_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["community", "title", "started_on"], name="volact_community_title_day_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class VolunteerRecord(models.Model):
+    """志愿服务: one member's recorded hours at one activity. Recorded service, never a ranking.
+
+    `member_org_path` is the member's branch when the hours were served (like dues rows: an
+    employer's roll-up counts what its members did while they belonged to it)."""
+
+    activity = models.ForeignKey(
+        VolunteerActivity, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="records"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="volunteer_records"
+    )
+    served_on = models.DateField(_("服务日期"))
+    hours = models.DecimalField(_("服务时长(小时)"), max_digits=5, decimal_places=1)
+    community_path = models.CharField(max_length=255, editable=False)
+    member_org_path = models.CharField(max_length=255, editable=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed_on = models.DateField(_("确认日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("志愿服务记录")
+        verbose_name_plural = _("志愿服务记录")
+        ordering = ["-served_on", "id"]
+        indexes = [
+            models.Index(fields=["community_path", "served_on"], name="volrec_community_idx"),
+            models.Index(fields=["member_org_path", "served_on"], name="volrec_member_org_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "member"], name="volrec_activity_member_uniq"),
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="volrec_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.hours}h"
+
+
+class CommunityEvaluation(models.Model):
+    """The community's evaluation of a reported member for one period of rule CX-03 (a year by
+    default, half a year where a local pack says so), fed back to the member's own branch."""
+
+    class Grade(models.TextChoices):
+        EXCELLENT = "excellent", _("优秀")
+        QUALIFIED = "qualified", _("合格")
+        BASIC = "basic", _("基本合格")
+        UNQUALIFIED = "unqualified", _("不合格")
+
+    report = models.ForeignKey(
+        CommunityReport, verbose_name=_("报到"), on_delete=models.PROTECT, related_name="evaluations"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="community_evaluations"
+    )
+    community = models.ForeignKey(
+        "orgs.Org", verbose_name=_("评议社区党组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    community_path = models.CharField(max_length=255, editable=False)
+    member_org_path = models.CharField(max_length=255, editable=False)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    period_key = models.CharField(_("评议期"), max_length=8)
+    period_label = models.CharField(_("评议期"), max_length=20)
+    grade = models.CharField(_("评议等次"), max_length=12, choices=Grade.choices)
+    comment = models.CharField(_("评议意见"), max_length=500, blank=True)
+    evaluated_on = models.DateField(_("评议日期"))
+    rule_id = models.CharField(_("依据规则"), max_length=32)
+    rule_version = models.CharField(_("规则版本"), max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("社区评议")
+        verbose_name_plural = _("社区评议")
+        ordering = ["-evaluated_on", "-id"]
+        indexes = [
+            models.Index(fields=["community_path", "year"], name="comeval_community_idx"),
+            models.Index(fields=["member_org_path", "year"], name="comeval_member_org_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "community", "period_key"], name="comeval_member_period_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.period_key} {self.grade}"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from zugong.core import audit, codes, crypto, idnumber
 from zugong.core.paths import subtree_q
 from zugong.core.services import require
-from zugong.members.models import Member, MemberEvent, PartyGroup
+from zugong.members.models import CommunityReport, Member, MemberEvent, PartyGroup
 from zugong.orgs.models import BRANCH_KINDS, Org
 from zugong.orgs.services import adjust_totals
 from zugong.rules import engine
@@ -365,6 +365,7 @@ def member_change_org(
     from zugong.members.mobility import follow_member  # 流动/失联/党籍变动 rows follow the member
 
     follow_member(member)
+    CommunityReport.objects.filter(member=member, status="active").update(member_org_path=member.org_path)
     MemberEvent.objects.create(
         member=member,
         kind=MemberEvent.Kind.ORG_CHANGED,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zugong.members import mobility_views, views
+from zugong.members import community_views, mobility_views, views
 
 app_name = "members"
 urlpatterns = [
@@ -19,4 +19,22 @@ urlpatterns = [
     path("<int:pk>/lost/", mobility_views.lost_open, name="lost_open"),
     path("lost/<int:pk>/<str:action>/", mobility_views.lost_action, name="lost_action"),
     path("<int:pk>/standing/<str:action>/", mobility_views.standing, name="standing"),
+    # 双报到与志愿服务 (community_views)
+    path("community/", community_views.index, name="community_index"),
+    path("community/me/", community_views.me, name="community_me"),
+    path("community/c/<str:code>/", community_views.community_page, name="community_org"),
+    path("community/c/<str:code>/report/", community_views.report_new, name="community_report_new"),
+    path(
+        "community/c/<str:code>/activities/new/", community_views.activity_new, name="community_activity_new"
+    ),
+    path("community/o/<str:code>/", community_views.employer, name="community_employer"),
+    path("community/reports/<int:pk>/end/", community_views.report_end, name="community_report_end"),
+    path("community/reports/<int:pk>/evaluate/", community_views.evaluate, name="community_evaluate"),
+    path("community/activities/<int:pk>/", community_views.activity_detail, name="community_activity"),
+    path(
+        "community/activities/<int:pk>/edit/", community_views.activity_edit, name="community_activity_edit"
+    ),
+    path("community/activities/<int:pk>/hours/", community_views.hours, name="community_hours"),
+    path("community/activities/<int:pk>/confirm/", community_views.confirm, name="community_confirm"),
+    path("community/records/<int:pk>/remove/", community_views.record_remove, name="community_record_remove"),
 ]

@@ -15,11 +15,13 @@ APPLIES_TO = {
     "member": "党员",
     "mobile_member": "流动党员",
     "org": "党组织",
+    "community": "社区党组织",
 }
 OP_LABELS = {"gt": "超过", "gte": "不少于"}
 BASE_LABELS = {"voting_expected": "应到会有表决权人数"}
 # Codes that appear inside list parameters, in Chinese.
 VALUE_LABELS = {
+    "basic": "基本合格",
     "village": "村",
     "community": "社区",
     "committee": "党委",
@@ -42,6 +44,8 @@ DIRECTION_LABELS = {"up": "只能调高", "down": "只能调低", "superset": "�
 
 # One Chinese name per parameter used in the shipped packs; an unknown name is shown as is.
 PARAM_LABELS: dict[str, str] = {
+    "in_service_categories": "应报到的在职党员人员类别(代码)",
+    "unreported_max_grade": "未报到者民主评议最高等次",
     "min_formal_members": "成立党支部的正式党员人数(下限)",
     "joint_branch_max_units": "联合党支部覆盖单位数(上限)",
     "min_months": "持续月数(下限)",

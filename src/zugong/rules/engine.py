@@ -302,7 +302,7 @@ def add_months(day: dt.date, n: int) -> dt.date:
 
 
 _QUARTER_NAMES = ["一", "二", "三", "四"]
-PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 
 
 @dataclass(frozen=True, order=True)
@@ -337,10 +337,20 @@ def period_of(per: str, day: dt.date) -> Period:
             f"{day.year}Q{q + 1}",
             _("%(y)d年第%(q)s季度") % {"y": day.year, "q": _QUARTER_NAMES[q]},
         )
+    if per == "half_year":
+        h = (day.month - 1) // 6
+        start = dt.date(day.year, h * 6 + 1, 1)
+        return Period(
+            start,
+            add_months(start, 6),
+            per,
+            f"{day.year}H{h + 1}",
+            _("%(y)d年%(h)s") % {"y": day.year, "h": _("上半年") if h == 0 else _("下半年")},
+        )
     if per == "year":
         start = dt.date(day.year, 1, 1)
         return Period(start, dt.date(day.year + 1, 1, 1), per, str(day.year), _("%(y)d年") % {"y": day.year})
-    raise ValueError(f"unknown period {per!r}: month, quarter or year")
+    raise ValueError(f"unknown period {per!r}: month, quarter, half_year or year")
 
 
 def periods(per: str, *, start: dt.date, end: dt.date) -> list[Period]:

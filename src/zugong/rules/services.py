@@ -219,7 +219,7 @@ def _check_shape(kind: str, params: dict[str, Any]) -> list[str]:
                 if not isinstance(o, dict) or not {"meeting_kind", "label", "times", "per"} <= set(o):
                     out.append(_("每项组织生活须有 meeting_kind、label、times、per"))
                 elif o["per"] not in engine.PERIOD_MONTHS:
-                    out.append(_("周期应为 month、quarter 或 year"))
+                    out.append(_("周期应为 month、quarter、half_year 或 year"))
     if kind == Rule.Kind.QUORUM or "quorum" in params:
         q = params.get("quorum")
         if not isinstance(q, dict) or "present" not in q:

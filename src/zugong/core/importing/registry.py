@@ -11,6 +11,7 @@ IMPORTERS: dict[str, str] = {
     "meetings": "zugong.orglife.importers.MeetingImporter",
     "dues": "zugong.dues.importers.DuesImporter",
     "applicants": "zugong.recruitment.importers.ApplicantImporter",
+    "volunteer_hours": "zugong.members.community_importers.VolunteerHoursImporter",
 }
 
 # Importers with an explicit, audited update mode (`--update`, the web import's 更新 option).
