@@ -96,3 +96,27 @@ def refreshed(org: Org) -> Org:
 
 
 __all__ = ["Tree", "make_member", "make_org", "make_unit", "make_user", "refreshed"]
+
+
+def shared_seed(**kwargs):
+    """A module-scoped fixture holding `zugong seed` data for the tests of one module: seeded once,
+    committed outside the tests' transactions (each test still rolls back its own changes), and
+    flushed when the module ends (post_migrate loads the code tables and rule packs again). For
+    modules whose tests only read the seeded data or undo what they change; a module that needs an
+    empty database for some tests keeps those in another module."""
+
+    @pytest.fixture(scope="module")
+    def fixture(django_db_setup, django_db_blocker):
+        from django.core.management import call_command
+
+        from zugong.demo import seed as seeding
+
+        with django_db_blocker.unblock():
+            summary = seeding.seed(**kwargs)
+        try:
+            yield summary
+        finally:
+            with django_db_blocker.unblock():
+                call_command("flush", interactive=False, verbosity=0)
+
+    return fixture

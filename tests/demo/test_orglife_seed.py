@@ -25,14 +25,19 @@ from zugong.orglife.models import (
 )
 from zugong.orgs.models import Org
 
+from ..conftest import shared_seed
+
 pytestmark = pytest.mark.django_db
 
 AS_OF = dt.date(2026, 11, 20)  # late in the year: last year's 组织生活会 held, this year's due
 
 
+_seeded = shared_seed(scale="tiny", seed=2026, as_of=AS_OF)
+
+
 @pytest.fixture
-def tiny(db):
-    seeding.seed(scale="tiny", seed=2026, as_of=AS_OF)
+def tiny(_seeded, db):
+    """The county of one seeding shared by the module (tests/conftest.py shared_seed)."""
     return Org.objects.get(depth=1)
 
 
