@@ -19,6 +19,7 @@ from zugong.core.scope import ROLE_PERMS
 from zugong.dues.api import router as dues_router
 from zugong.members.api import router as members_router
 from zugong.members.models import Member
+from zugong.members.transfers_api import router as transfers_router
 from zugong.orglife.api import router as orglife_router
 from zugong.orgs.api import router as orgs_router
 from zugong.orgs.api import units_router
@@ -211,3 +212,4 @@ api.add_router("/rules", rules_router)
 api.add_router("/orglife", orglife_router)
 api.add_router("/dues", dues_router)
 api.add_router("/recruitment", recruitment_router)
+api.add_router("/transfers", transfers_router)

@@ -71,6 +71,7 @@ EXPORTS: dict[str, str] = {
     "dues_ledger": "zugong.dues.exports.DuesLedgerExport",
     "dues_rollup": "zugong.dues.exports.DuesRollupExport",
     "dues_arrears": "zugong.dues.exports.DuesArrearsExport",
+    "transfers": "zugong.members.transfers_exports.TransferExport",
 }
 
 

@@ -39,6 +39,7 @@ _READ = {
     "rules.view",
     "recruitment.view",
     "dues.view",
+    "transfer.view",
 }
 # 发展党员: branches keep the files; committees also set the yearly plans.
 RECRUITMENT_BRANCH = {"recruitment.edit", "recruitment.reveal"}
@@ -59,6 +60,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             "rules.edit",
             "calendar.edit",
             "dues.edit",
+            "transfer.edit",
             *RECRUITMENT_COMMITTEE,
         }
     ),
@@ -74,11 +76,21 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             "orglife.configure",
             "rules.edit",
             "dues.edit",
+            "transfer.edit",
             *RECRUITMENT_COMMITTEE,
         }
     ),
     Role.BRANCH_SECRETARY: frozenset(
-        _READ | {"org.edit", "member.edit", "member.reveal", "orglife.edit", "dues.edit", *RECRUITMENT_BRANCH}
+        _READ
+        | {
+            "org.edit",
+            "member.edit",
+            "member.reveal",
+            "orglife.edit",
+            "dues.edit",
+            "transfer.edit",
+            *RECRUITMENT_BRANCH,
+        }
     ),
     Role.CADRE_OFFICE: frozenset(_READ),
     Role.TALENT_OFFICE: frozenset({"org.view", "unit.view", "stats.view", "rules.view"}),

@@ -11,3 +11,11 @@ class MembersConfig(AppConfig):
         from zugong.members.services import move_member_paths
 
         paths.on_subtree_move(move_member_paths)  # org_path and county_path together
+
+        from zugong.members.models import Transfer
+        from zugong.members.transfers import follow_merge
+
+        # 组织关系转接: both sides' path copies follow moves; a merged branch hands on open letters.
+        paths.follow_moves(Transfer, field="from_path")
+        paths.follow_moves(Transfer, field="to_path")
+        paths.on_org_merge(follow_merge)
