@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 MATRICES = [
     "tests.orgs.test_matrix",
     "tests.members.test_matrix",
+    "tests.members.test_transfers_matrix",
     "tests.orglife.test_matrix",
     "tests.recruitment.test_matrix",
     "tests.accounts.test_matrix",

@@ -25,7 +25,7 @@ from zugong.members import transfers_selectors as selectors
 from zugong.members.forms import MemberForm
 from zugong.members.models import Member, Transfer
 from zugong.members.transfers_forms import ACTION_FORMS, TransferInForm, TransferStartForm
-from zugong.orgs.models import BRANCH_KINDS
+from zugong.orgs.models import BRANCH_KINDS, Org
 from zugong.orgs.selectors import org_get
 from zugong.rules import engine
 
@@ -297,7 +297,7 @@ def transfer_org_lookup(request):
         except ValidationError as exc:
             error = exc.messages[0]
         else:
-            parent = org.get_parent()
+            parent = Org.objects.filter(path=org.path[: -Org.steplen]).first() if org.depth > 1 else None
             if org.kind not in BRANCH_KINDS or not org.is_active:
                 error = _("“%(o)s”不是可接收党员的有效党支部") % {"o": org.name}
     return render(
