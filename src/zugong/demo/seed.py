@@ -114,6 +114,11 @@ def seed(
         admitted = seed_recruitment(as_of=as_of, seed=seed)
         writer.counts["members"] += admitted
         writer.counts["normal"] += admitted
+        from zugong.demo.transfers import seed_transfers
+
+        came, left = seed_transfers(as_of=as_of, seed=seed)
+        writer.counts["members"] += came
+        writer.counts["normal"] += came - left
         root = Org.objects.get(pk=root_id)
         summary = Summary(
             scale=scale,
