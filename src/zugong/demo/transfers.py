@@ -41,9 +41,10 @@ def seed_transfers(*, as_of: dt.date, seed: int = 2026) -> tuple[int, int]:
             AuditHead.objects.filter(id=1).update(last_hash=saved[0], count=saved[1])
 
 
-def _movable(branch: Org, n: int) -> list[Member]:
-    """Members of the branch who hold no committee seat and are not its first formal member (the
-    demo 党员 account's), latest registered first."""
+def _movable(branch: Org, n: int, as_of: dt.date) -> list[Member]:
+    """Members of the branch who hold no committee seat and are not among its first formal members
+    (the demo 党员 account's), latest registered first, in the Party for over a year (the letters
+    are dated up to a year back)."""
     seated = CommitteeSeat.objects.filter(org=branch, member__isnull=False).values("member_id")
     first = (
         Member.objects.filter(org=branch, standing=Member.Standing.NORMAL, status=Member.Status.FORMAL)
@@ -51,7 +52,9 @@ def _movable(branch: Org, n: int) -> list[Member]:
         .values_list("id", flat=True)[:3]
     )
     qs = (
-        Member.objects.filter(org=branch, standing=Member.Standing.NORMAL)
+        Member.objects.filter(
+            org=branch, standing=Member.Standing.NORMAL, joined_on__lt=as_of - dt.timedelta(days=366)
+        )
         .exclude(id__in=seated)
         .exclude(id__in=list(first))
         .order_by("-id")
@@ -73,9 +76,9 @@ def _seed(*, as_of: dt.date, seed: int) -> tuple[int, int]:
     if len(nearby) < 2 or not elsewhere:
         return 0, 0
     far = elsewhere[0]
-    mine = _movable(home, 6)
-    theirs = _movable(nearby[0], 2) + _movable(far, 2)
-    if len(mine) < 6 or len(theirs) < 4:
+    mine = _movable(home, 6, as_of)
+    theirs = _movable(nearby[0], 1, as_of)
+    if len(mine) < 6 or not theirs:
         return 0, 0
     months = engine.rule("GX-03", on=as_of).params["max_letter_months"]
 
@@ -134,26 +137,36 @@ def _seed(*, as_of: dt.date, seed: int) -> tuple[int, int]:
     transfers.transfer_start(
         actor=None, member=theirs[0], kind="within", to_org=home, issued_on=ago(6), reason="返乡创业"
     )
+    # received: a member who came from outside the system into another branch, then moved here
+    # (the seeded meetings of that branch predate them, so its history stays as it was)
+    settled = _outsider(rng, far, OUTSIDE[2], "郑金组转〔%s〕7号", issued=ago(90), received=ago(84))
     received = transfers.transfer_start(
-        actor=None, member=theirs[2], kind="within", to_org=home, issued_on=ago(35), reason="婚后随迁"
+        actor=None, member=settled, kind="within", to_org=home, issued_on=ago(35), reason="婚后随迁"
     )
     transfers.transfer_receive(actor=None, transfer=received, on=ago(28))
     # in from an org outside the system
+    _outsider(rng, home, OUTSIDE[2], "金组转〔%s〕23号", issued=ago(16), received=ago(9))
+    return 2, 1
+
+
+def _outsider(
+    rng: random.Random, org: Org, source: tuple[str, str], letter: str, *, issued, received
+) -> Member:
     sex = rng.choice("12")
     birth = dt.date(1988 + rng.randint(0, 8), rng.randint(1, 12), rng.randint(1, 28))
     number = ""
     for _attempt in range(30):
-        number = idnumber.make("410105", birth, rng.randint(0, 99), sex)
+        number = idnumber.make(org.region_code or "140525", birth, rng.randint(0, 99), sex)
         if not Member.objects.filter(id_number_hash=_hash(number)).exists():
             break
-    transfers.transfer_in_from_outside(
+    transfer = transfers.transfer_in_from_outside(
         actor=None,
-        to_org=home,
-        from_name=OUTSIDE[2][0],
-        from_province=OUTSIDE[2][1],
-        letter_number=f"金组转〔{ago(16).year}〕23号",
-        issued_on=ago(16),
-        received_on=ago(9),
+        to_org=org,
+        from_name=source[0],
+        from_province=source[1],
+        letter_number=letter % issued.year,
+        issued_on=issued,
+        received_on=received,
         reason="回原籍工作",
         name=rng.choice("王李张刘陈杨") + rng.choice(["雪梅", "建华", "晓东", "丽萍"]),
         sex=sex,
@@ -164,10 +177,10 @@ def _seed(*, as_of: dt.date, seed: int) -> tuple[int, int]:
         joined_on=birth.replace(year=birth.year + 24),
         converted_on=birth.replace(year=birth.year + 25),
         status=Member.Status.FORMAL,
-        work_unit=home.name.replace("党支部", "") + "村民委员会",
+        work_unit=org.name.replace("党支部", "") + "村民委员会",
         phone=f"137{rng.randint(10000000, 99999999)}",
     )
-    return 1, 1
+    return transfer.member
 
 
 def _hash(number: str) -> str:
