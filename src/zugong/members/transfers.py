@@ -136,8 +136,10 @@ def _text(
 
 
 def _lock(transfer: Transfer) -> Transfer:
+    # of=("self",): the orgs are outer-joined (either side may be outside the system), which
+    # PostgreSQL cannot lock; the letter's own row is what serializes its state changes.
     return (
-        Transfer.objects.select_for_update()
+        Transfer.objects.select_for_update(of=("self",))
         .select_related("member", "from_org", "to_org")
         .get(pk=transfer.pk)
     )
