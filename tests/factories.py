@@ -175,3 +175,19 @@ def make_applicant(org: Org, *, applied_on: dt.date = dt.date(2024, 3, 1), actor
     return recruitment_services.applicant_create(
         actor=actor, org=org, applied_on=applied_on, **applicant_fields(**overrides)
     )
+
+
+def make_transfer(
+    member: Member, to: Org | None = None, *, issued_on: dt.date | None = None, actor=None, **extra
+):
+    """A 组织关系介绍信 through the service: within the system to `to`, or out of it when `to` is None
+    (to_name / to_province default to a place in another province)."""
+    from zugong.members import transfers
+
+    if to is not None:
+        return transfers.transfer_start(
+            actor=actor, member=member, kind="within", to_org=to, issued_on=issued_on, **extra
+        )
+    extra.setdefault("to_name", "中共北京市某区某街道工作委员会")
+    extra.setdefault("to_province", "11")
+    return transfers.transfer_start(actor=actor, member=member, kind="out", issued_on=issued_on, **extra)

@@ -11,6 +11,7 @@ MATRICES = [
     "tests.orgs.test_matrix",
     "tests.members.test_matrix",
     "tests.members.test_mobility_matrix",
+    "tests.members.test_transfers_matrix",
     "tests.orglife.test_matrix",
     "tests.recruitment.test_matrix",
     "tests.accounts.test_matrix",

@@ -21,6 +21,7 @@ from zugong.members.api import router as members_router
 from zugong.members.community_api import router as community_router
 from zugong.members.mobility_api import router as mobility_router
 from zugong.members.models import Member
+from zugong.members.transfers_api import router as transfers_router
 from zugong.orglife.api import router as orglife_router
 from zugong.orgs.api import router as orgs_router
 from zugong.orgs.api import units_router
@@ -215,3 +216,4 @@ api.add_router("/dues", dues_router)
 api.add_router("/recruitment", recruitment_router)
 api.add_router("/mobility", mobility_router)
 api.add_router("/community", community_router)
+api.add_router("/transfers", transfers_router)

@@ -326,6 +326,59 @@ MATRIX.update(
 )
 
 
+def _transfer(w: World, *, to: str = "a2", issued_on: dt.date | None = None, returned: bool = False) -> int:
+    """A letter from 甲村党支部 (town A): to a branch of town A, or out of the system (to=None)."""
+    from zugong.members import transfers
+
+    from ..factories import make_member, make_transfer
+
+    org = {"a2": w.tree.branch_a2, "out": None}[to]
+    t = make_transfer(make_member(w.tree.branch_a1), org, issued_on=issued_on)
+    if returned:
+        transfers.transfer_return(actor=None, transfer=t, reason="核实去向")
+    return t.pk
+
+
+def _overdue(w: World) -> int:
+    from zugong.rules import engine
+
+    months = engine.rule("GX-03").params["max_letter_months"]
+    return _transfer(w, issued_on=engine.add_months(dt.date.today(), -months) - dt.timedelta(days=1))
+
+
+MATRIX.update(
+    {
+        ("GET", "/api/transfers"): Row(lambda w: ("/api/transfers?org=C0A&tab=all", None), 200),
+        ("GET", "/api/transfers/{transfer_id}"): Row(lambda w: (f"/api/transfers/{_transfer(w)}", None), 200),
+        ("POST", "/api/transfers"): Row(
+            lambda w: ("/api/transfers", {"member_id": w.member.pk, "kind": "within", "to_org": "C0AG1"}), 201
+        ),
+        ("POST", "/api/transfers/{transfer_id}/receive"): Row(
+            lambda w: (f"/api/transfers/{_transfer(w)}/receive", {}), 200
+        ),
+        ("POST", "/api/transfers/{transfer_id}/return"): Row(
+            lambda w: (f"/api/transfers/{_transfer(w)}/return", {"reason": "不符合接收条件"}), 200
+        ),
+        ("POST", "/api/transfers/{transfer_id}/cancel"): Row(
+            lambda w: (f"/api/transfers/{_transfer(w)}/cancel", {"reason": "去向有误"}), 200
+        ),
+        ("POST", "/api/transfers/{transfer_id}/receipt"): Row(
+            lambda w: (
+                f"/api/transfers/{_transfer(w, to='out')}/receipt",
+                {"received_on": dt.date.today().isoformat(), "receipt_number": "回1"},
+            ),
+            200,
+        ),
+        ("POST", "/api/transfers/{transfer_id}/reissue"): Row(
+            lambda w: (f"/api/transfers/{_overdue(w)}/reissue", {}), 201
+        ),
+        ("POST", "/api/transfers/{transfer_id}/settle"): Row(
+            lambda w: (f"/api/transfers/{_transfer(w, returned=True)}/settle", {"note": "暂不转接"}), 200
+        ),
+    }
+)
+
+
 # who is who: every account below is a fixture of tests/conftest.py
 OUTSIDE = "organizer_b"  # committee organizer of the other township: full rights, other subtree
 READ_ONLY = "leader_a"  # leader of town A: sees everything under it, changes nothing

@@ -83,6 +83,7 @@ EXPORTS: dict[str, str] = {
     "community_hours_member": "zugong.members.community_exports.HoursByMemberExport",
     "community_hours_community": "zugong.members.community_exports.HoursByCommunityExport",
     "community_hours_employer": "zugong.members.community_exports.HoursByEmployerExport",
+    "transfers": "zugong.members.transfers_exports.TransferExport",
 }
 
 

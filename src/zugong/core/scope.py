@@ -40,6 +40,7 @@ _READ = {
     "recruitment.view",
     "dues.view",
     "community.view",
+    "transfer.view",
 }
 # 发展党员: branches keep the files; committees also set the yearly plans.
 RECRUITMENT_BRANCH = {"recruitment.edit", "recruitment.reveal"}
@@ -61,6 +62,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             "calendar.edit",
             "dues.edit",
             "community.edit",
+            "transfer.edit",
             *RECRUITMENT_COMMITTEE,
         }
     ),
@@ -77,6 +79,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             "rules.edit",
             "dues.edit",
             "community.edit",
+            "transfer.edit",
             *RECRUITMENT_COMMITTEE,
         }
     ),
@@ -89,6 +92,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             "orglife.edit",
             "dues.edit",
             "community.edit",
+            "transfer.edit",
             *RECRUITMENT_BRANCH,
         }
     ),

@@ -120,6 +120,11 @@ def seed(
         seed_community(as_of=as_of, seed=seed)
         writer.counts["members"] += admitted
         writer.counts["normal"] += admitted
+        from zugong.demo.transfers import seed_transfers
+
+        came, left = seed_transfers(as_of=as_of, seed=seed)
+        writer.counts["members"] += came
+        writer.counts["normal"] += came - left
         root = Org.objects.get(pk=root_id)
         summary = Summary(
             scale=scale,

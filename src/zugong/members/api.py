@@ -24,7 +24,7 @@ router = Router(tags=["党员"])
 
 AgeBand = Literal[tuple(["", *(band[0] for band in selectors.AGE_BANDS)])]  # type: ignore[valid-type]
 StatusFilter = Literal["", "probationary", "formal"]
-Standing = Literal["normal", "stopped", "left", "deceased", "all"]
+Standing = Literal["normal", "stopped", "left", "deceased", "transferred_out", "all"]
 Sort = Literal[tuple(selectors.SORTS)]  # type: ignore[valid-type]
 
 

@@ -28,3 +28,11 @@ class MembersConfig(AppConfig):
             CommunityReport, VolunteerActivity, VolunteerRecord, CommunityEvaluation, field="community_path"
         )
         paths.follow_moves(CommunityReport, VolunteerRecord, CommunityEvaluation, field="member_org_path")
+
+        from zugong.members.models import Transfer
+        from zugong.members.transfers import follow_merge as transfers_follow_merge
+
+        # 组织关系转接: both sides' path copies follow moves; a merged branch hands on open letters.
+        paths.follow_moves(Transfer, field="from_path")
+        paths.follow_moves(Transfer, field="to_path")
+        paths.on_org_merge(transfers_follow_merge)

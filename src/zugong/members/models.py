@@ -44,6 +44,8 @@ class Member(models.Model):
         STOPPED = "stopped", _("停止党籍")
         LEFT = "left", _("已出党")
         DECEASED = "deceased", _("已去世")
+        # 组织关系转出本系统并收到回执: kept on record, out of the registry's counts (members.transfers).
+        TRANSFERRED_OUT = "transferred_out", _("已转出")
 
     name = models.CharField(_("姓名"), max_length=50)
     sex = models.CharField(_("性别"), max_length=1)
@@ -155,6 +157,10 @@ class MemberEvent(models.Model):
         STANDING = "standing", _("党籍变动")
         MOBILITY = "mobility", _("外出流动")
         LOST_CONTACT = "lost_contact", _("失去联系")
+        TRANSFER_OUT = "transfer_out", _("组织关系转出")
+        TRANSFER_IN = "transfer_in", _("组织关系转入")
+        TRANSFER_RETURNED = "transfer_returned", _("组织关系介绍信退回")
+        TRANSFER_CANCELLED = "transfer_cancelled", _("组织关系介绍信撤销")
 
     member = models.ForeignKey(
         Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="events"
@@ -611,3 +617,138 @@ class CommunityEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.period_key} {self.grade}"
+
+
+class Transfer(models.Model):
+    """组织关系转接: one 组织关系介绍信 and what became of it (members.transfers).
+
+    Within the system the member stays in `from_org` until the receiving branch accepts (GX-02: the
+    sending org is responsible until receipt), so a member always belongs to exactly one org (GX-01);
+    the receiving branch sees the transfer as incoming meanwhile. Out of the system the letter goes to
+    an org zugong does not hold (`to_name`); a recorded 回执 closes it. In from outside, the member is
+    registered in `to_org` from the letter of an outside org (`from_name`). `from_path` / `to_path`
+    copy the orgs' tree paths ("" for the outside side) so either side's list is one range scan.
+    """
+
+    class Kind(models.TextChoices):
+        WITHIN = "within", _("系统内转接")
+        OUT = "out", _("转出本系统")
+        IN = "in", _("从系统外转入")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待接收")
+        RECEIVED = "received", _("已接收")
+        RETURNED = "returned", _("已退回")
+        REISSUED = "reissued", _("已过期重开")
+        CANCELLED = "cancelled", _("已撤销")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="transfers"
+    )
+    kind = models.CharField(_("转接类型"), max_length=8, choices=Kind.choices)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    from_org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("转出党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers_out",
+    )
+    from_name = models.CharField(_("转出党组织名称"), max_length=200)
+    from_path = models.CharField(max_length=255, blank=True, default="", editable=False)
+    to_org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("接收党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers_in",
+    )
+    to_name = models.CharField(_("接收党组织名称"), max_length=200)
+    to_path = models.CharField(max_length=255, blank=True, default="", editable=False)
+    to_province = models.CharField(_("接收地省份"), max_length=2, blank=True)
+    cross_province = models.BooleanField(_("跨省转接"), default=False)
+    letter_number = models.CharField(_("介绍信编号"), max_length=40)
+    issued_on = models.DateField(_("开具日期"))
+    valid_until = models.DateField(_("有效期至"))
+    reason = models.CharField(_("转接原因"), max_length=300, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    received_on = models.DateField(_("接收日期"), null=True, blank=True)
+    receipt_number = models.CharField(_("回执编号"), max_length=40, blank=True)
+    receipt_note = models.CharField(_("回执说明"), max_length=300, blank=True)
+    returned_on = models.DateField(_("退回日期"), null=True, blank=True)
+    return_reason = models.CharField(_("退回原因"), max_length=300, blank=True)
+    # A returned letter waits for the sender (GX-02: 不得拒转拒接; the sender corrects and sends
+    # again, or keeps the member): set when a later transfer starts or the sender settles it.
+    settled_on = models.DateField(_("退回处理日期"), null=True, blank=True)
+    closed_on = models.DateField(_("撤销或重开日期"), null=True, blank=True)
+    reissue_of = models.OneToOneField(
+        "self",
+        verbose_name=_("重开自"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reissued_as",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("开具人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办结人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("组织关系转接")
+        verbose_name_plural = _("组织关系转接")
+        ordering = ["-issued_on", "-id"]
+        indexes = [
+            models.Index(fields=["from_path", "state"], name="transfer_from_idx"),
+            models.Index(fields=["to_path", "state"], name="transfer_to_idx"),
+            models.Index(fields=["state", "valid_until"], name="transfer_state_valid_idx"),
+        ]
+        constraints = [
+            # One open letter per member: a second would leave them between two orgs.
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(state="pending"), name="transfer_one_open"
+            ),
+            models.UniqueConstraint(
+                fields=["from_org", "letter_number"],
+                condition=models.Q(from_org__isnull=False),
+                name="transfer_letter_number_uniq",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("issued_on")), name="transfer_valid_after_issue"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="within", from_org__isnull=False, to_org__isnull=False)
+                    | models.Q(kind="out", from_org__isnull=False, to_org__isnull=True)
+                    | models.Q(kind="in", from_org__isnull=True, to_org__isnull=False)
+                ),
+                name="transfer_kind_orgs",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="received") | models.Q(received_on__isnull=False),
+                name="transfer_received_dated",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="returned") | ~models.Q(return_reason=""),
+                name="transfer_return_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_number} {self.from_name} → {self.to_name}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zugong.members import community_views, mobility_views, views
+from zugong.members import community_views, mobility_views, transfers_views, views
 
 app_name = "members"
 urlpatterns = [
@@ -37,4 +37,13 @@ urlpatterns = [
     path("community/activities/<int:pk>/hours/", community_views.hours, name="community_hours"),
     path("community/activities/<int:pk>/confirm/", community_views.confirm, name="community_confirm"),
     path("community/records/<int:pk>/remove/", community_views.record_remove, name="community_record_remove"),
+    # 组织关系转接 (members.transfers)
+    path("transfers/", transfers_views.transfer_list, name="transfer_list"),
+    path("transfers/in/", transfers_views.transfer_in, name="transfer_in"),
+    path("transfers/slot/", transfers_views.transfer_slot, name="transfer_slot"),
+    path("transfers/org-lookup/", transfers_views.transfer_org_lookup, name="transfer_org_lookup"),
+    path("transfers/<int:pk>/", transfers_views.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:pk>/letter/", transfers_views.transfer_letter, name="transfer_letter"),
+    path("transfers/<int:pk>/<str:action>/", transfers_views.transfer_act, name="transfer_act"),
+    path("<int:pk>/transfer/", transfers_views.transfer_start, name="transfer_start"),
 ]

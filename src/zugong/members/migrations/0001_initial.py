@@ -4,74 +4,126 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('sex', models.CharField(max_length=1, verbose_name='性别')),
-                ('ethnicity', models.CharField(max_length=2, verbose_name='民族')),
-                ('id_number_enc', models.TextField(editable=False, verbose_name='公民身份号码(密文)')),
-                ('id_number_hash', models.CharField(editable=False, max_length=40, unique=True)),
-                ('id_number_masked', models.CharField(editable=False, max_length=18, verbose_name='公民身份号码')),
-                ('birth_date', models.DateField(verbose_name='出生日期')),
-                ('native_place', models.CharField(blank=True, max_length=100, verbose_name='籍贯')),
-                ('education', models.CharField(blank=True, max_length=4, verbose_name='学历')),
-                ('degree', models.CharField(blank=True, max_length=4, verbose_name='学位')),
-                ('category', models.CharField(blank=True, max_length=8, verbose_name='人员类别')),
-                ('work_unit', models.CharField(blank=True, max_length=200, verbose_name='工作单位')),
-                ('job_title', models.CharField(blank=True, max_length=100, verbose_name='职务')),
-                ('joined_on', models.DateField(verbose_name='入党日期')),
-                ('converted_on', models.DateField(blank=True, null=True, verbose_name='转正日期')),
-                ('status', models.CharField(choices=[('probationary', '预备党员'), ('formal', '正式党员')], max_length=16, verbose_name='党员类型')),
-                ('standing', models.CharField(choices=[('normal', '正常'), ('stopped', '停止党籍'), ('left', '已出党'), ('deceased', '已去世')], default='normal', max_length=16, verbose_name='党籍状态')),
-                ('phone_enc', models.TextField(blank=True, editable=False, verbose_name='手机(密文)')),
-                ('phone_masked', models.CharField(blank=True, editable=False, max_length=20, verbose_name='手机')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住址')),
-                ('is_mobile', models.BooleanField(default=False, verbose_name='流动党员')),
-                ('org_path', models.CharField(editable=False, max_length=255)),
-                ('province_code', models.CharField(blank=True, default='', editable=False, max_length=2)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("sex", models.CharField(max_length=1, verbose_name="性别")),
+                ("ethnicity", models.CharField(max_length=2, verbose_name="民族")),
+                ("id_number_enc", models.TextField(editable=False, verbose_name="公民身份号码(密文)")),
+                ("id_number_hash", models.CharField(editable=False, max_length=40, unique=True)),
+                (
+                    "id_number_masked",
+                    models.CharField(editable=False, max_length=18, verbose_name="公民身份号码"),
+                ),
+                ("birth_date", models.DateField(verbose_name="出生日期")),
+                ("native_place", models.CharField(blank=True, max_length=100, verbose_name="籍贯")),
+                ("education", models.CharField(blank=True, max_length=4, verbose_name="学历")),
+                ("degree", models.CharField(blank=True, max_length=4, verbose_name="学位")),
+                ("category", models.CharField(blank=True, max_length=8, verbose_name="人员类别")),
+                ("work_unit", models.CharField(blank=True, max_length=200, verbose_name="工作单位")),
+                ("job_title", models.CharField(blank=True, max_length=100, verbose_name="职务")),
+                ("joined_on", models.DateField(verbose_name="入党日期")),
+                ("converted_on", models.DateField(blank=True, null=True, verbose_name="转正日期")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("probationary", "预备党员"), ("formal", "正式党员")],
+                        max_length=16,
+                        verbose_name="党员类型",
+                    ),
+                ),
+                (
+                    "standing",
+                    models.CharField(
+                        choices=[
+                            ("normal", "正常"),
+                            ("stopped", "停止党籍"),
+                            ("left", "已出党"),
+                            ("deceased", "已去世"),
+                        ],
+                        default="normal",
+                        max_length=16,
+                        verbose_name="党籍状态",
+                    ),
+                ),
+                ("phone_enc", models.TextField(blank=True, editable=False, verbose_name="手机(密文)")),
+                (
+                    "phone_masked",
+                    models.CharField(blank=True, editable=False, max_length=20, verbose_name="手机"),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住址")),
+                ("is_mobile", models.BooleanField(default=False, verbose_name="流动党员")),
+                ("org_path", models.CharField(editable=False, max_length=255)),
+                ("province_code", models.CharField(blank=True, default="", editable=False, max_length=2)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': '党员',
-                'verbose_name_plural': '党员',
+                "verbose_name": "党员",
+                "verbose_name_plural": "党员",
             },
         ),
         migrations.CreateModel(
-            name='MemberEvent',
+            name="MemberEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('registered', '登记'), ('updated', '信息修改'), ('org_changed', '组织关系变动'), ('converted', '转正'), ('standing', '党籍变动')], max_length=20, verbose_name='事件')),
-                ('on', models.DateField(verbose_name='日期')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='记录时间')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='说明')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("registered", "登记"),
+                            ("updated", "信息修改"),
+                            ("org_changed", "组织关系变动"),
+                            ("converted", "转正"),
+                            ("standing", "党籍变动"),
+                        ],
+                        max_length=20,
+                        verbose_name="事件",
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="日期")),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="记录时间")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="说明")),
             ],
             options={
-                'verbose_name': '党员事件',
-                'verbose_name_plural': '党员事件',
-                'ordering': ['-on', '-id'],
+                "verbose_name": "党员事件",
+                "verbose_name_plural": "党员事件",
+                "ordering": ["-on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PartyGroup',
+            name="PartyGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='党小组名称')),
-                ('leader_name', models.CharField(blank=True, max_length=50, verbose_name='组长')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="党小组名称")),
+                ("leader_name", models.CharField(blank=True, max_length=50, verbose_name="组长")),
             ],
             options={
-                'verbose_name': '党小组',
-                'verbose_name_plural': '党小组',
-                'ordering': ['org', 'name'],
+                "verbose_name": "党小组",
+                "verbose_name_plural": "党小组",
+                "ordering": ["org", "name"],
             },
         ),
     ]

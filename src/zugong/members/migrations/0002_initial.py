@@ -6,73 +6,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("members", "0001_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='member',
-            name='org',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='orgs.org', verbose_name='所在党支部'),
+            model_name="member",
+            name="org",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="orgs.org",
+                verbose_name="所在党支部",
+            ),
         ),
         migrations.AddField(
-            model_name='memberevent',
-            name='actor',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='操作人'),
+            model_name="memberevent",
+            name="actor",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="操作人",
+            ),
         ),
         migrations.AddField(
-            model_name='memberevent',
-            name='from_org',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.org', verbose_name='原组织'),
+            model_name="memberevent",
+            name="from_org",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="orgs.org",
+                verbose_name="原组织",
+            ),
         ),
         migrations.AddField(
-            model_name='memberevent',
-            name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='members.member', verbose_name='党员'),
+            model_name="memberevent",
+            name="member",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="events",
+                to="members.member",
+                verbose_name="党员",
+            ),
         ),
         migrations.AddField(
-            model_name='memberevent',
-            name='to_org',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.org', verbose_name='新组织'),
+            model_name="memberevent",
+            name="to_org",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="orgs.org",
+                verbose_name="新组织",
+            ),
         ),
         migrations.AddField(
-            model_name='partygroup',
-            name='org',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='party_groups', to='orgs.org', verbose_name='所在党支部'),
+            model_name="partygroup",
+            name="org",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="party_groups",
+                to="orgs.org",
+                verbose_name="所在党支部",
+            ),
         ),
         migrations.AddField(
-            model_name='member',
-            name='party_group',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='members.partygroup', verbose_name='所在党小组'),
+            model_name="member",
+            name="party_group",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="members",
+                to="members.partygroup",
+                verbose_name="所在党小组",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partygroup',
-            constraint=models.UniqueConstraint(fields=('org', 'name'), name='partygroup_org_name_uniq'),
+            model_name="partygroup",
+            constraint=models.UniqueConstraint(fields=("org", "name"), name="partygroup_org_name_uniq"),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['org_path', 'name', 'id'], name='member_path_name_idx'),
+            model_name="member",
+            index=models.Index(fields=["org_path", "name", "id"], name="member_path_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['org', 'standing'], name='member_org_standing_idx'),
+            model_name="member",
+            index=models.Index(fields=["org", "standing"], name="member_org_standing_idx"),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('converted_on__isnull', True), ('converted_on__gt', models.F('joined_on')), _connector='OR'), name='member_converted_after_joined'),
+            model_name="member",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("converted_on__isnull", True),
+                    ("converted_on__gt", models.F("joined_on")),
+                    _connector="OR",
+                ),
+                name="member_converted_after_joined",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('joined_on__gt', models.F('birth_date'))), name='member_joined_after_birth'),
+            model_name="member",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("joined_on__gt", models.F("birth_date"))),
+                name="member_joined_after_birth",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['probationary', 'formal'])), name='member_status_valid'),
+            model_name="member",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["probationary", "formal"])), name="member_status_valid"
+            ),
         ),
     ]

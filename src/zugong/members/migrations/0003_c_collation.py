@@ -24,7 +24,9 @@ def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for table, column in COLUMNS:
-        schema_editor.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar(255) COLLATE "default"')
+        schema_editor.execute(
+            f'ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar(255) COLLATE "default"'
+        )
 
 
 class Migration(migrations.Migration):

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0003_c_collation'),
+        ("members", "0003_c_collation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='member',
-            name='last_orglife_on',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='最近参加组织生活'),
+            model_name="member",
+            name="last_orglife_on",
+            field=models.DateField(blank=True, editable=False, null=True, verbose_name="最近参加组织生活"),
         ),
     ]

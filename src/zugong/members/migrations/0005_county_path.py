@@ -17,7 +17,9 @@ def forwards(apps, schema_editor):
         pk=1, defaults={"bands_on": dt.date.today(), "county_depth": settings.ZUGONG_COUNTY_DEPTH}
     )
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute('ALTER TABLE members_member ALTER COLUMN county_path TYPE varchar(255) COLLATE "C"')
+        schema_editor.execute(
+            'ALTER TABLE members_member ALTER COLUMN county_path TYPE varchar(255) COLLATE "C"'
+        )
     Member.objects.update(county_path=Substr("org_path", 1, state.county_depth * 4))
 
 

@@ -22,162 +22,377 @@ def c_collation(apps, schema_editor):
         schema_editor.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar(255) COLLATE "C"')
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0005_county_path'),
-        ('orgs', '0002_depth_path_index'),
+        ("members", "0005_county_path"),
+        ("orgs", "0002_depth_path_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='memberevent',
-            name='kind',
-            field=models.CharField(choices=[('registered', '登记'), ('updated', '信息修改'), ('org_changed', '组织关系变动'), ('converted', '转正'), ('standing', '党籍变动'), ('mobility', '外出流动'), ('lost_contact', '失去联系')], max_length=20, verbose_name='事件'),
+            model_name="memberevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("registered", "登记"),
+                    ("updated", "信息修改"),
+                    ("org_changed", "组织关系变动"),
+                    ("converted", "转正"),
+                    ("standing", "党籍变动"),
+                    ("mobility", "外出流动"),
+                    ("lost_contact", "失去联系"),
+                ],
+                max_length=20,
+                verbose_name="事件",
+            ),
         ),
         migrations.CreateModel(
-            name='LostContact',
+            name="LostContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('since', models.DateField(verbose_name='最后联系日期')),
-                ('abroad', models.BooleanField(default=False, verbose_name='出国(境)学习研究')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='情况说明')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='结束日期')),
-                ('outcome', models.CharField(blank=True, choices=[('found', '已取得联系'), ('removed', '已出党'), ('deceased', '已去世')], max_length=10, verbose_name='结果')),
-                ('close_note', models.CharField(blank=True, max_length=300, verbose_name='结束说明')),
-                ('org_path', models.CharField(editable=False, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lost_contacts', to='members.member', verbose_name='党员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("since", models.DateField(verbose_name="最后联系日期")),
+                ("abroad", models.BooleanField(default=False, verbose_name="出国(境)学习研究")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="情况说明")),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="结束日期")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[("found", "已取得联系"), ("removed", "已出党"), ("deceased", "已去世")],
+                        max_length=10,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("close_note", models.CharField(blank=True, max_length=300, verbose_name="结束说明")),
+                ("org_path", models.CharField(editable=False, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lost_contacts",
+                        to="members.member",
+                        verbose_name="党员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '失联党员登记',
-                'verbose_name_plural': '失联党员登记',
-                'ordering': ['since', 'id'],
+                "verbose_name": "失联党员登记",
+                "verbose_name_plural": "失联党员登记",
+                "ordering": ["since", "id"],
             },
         ),
         migrations.CreateModel(
-            name='LostContactEffort',
+            name="LostContactEffort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.DateField(verbose_name='查找日期')),
-                ('method', models.CharField(max_length=50, verbose_name='查找方式')),
-                ('note', models.CharField(max_length=300, verbose_name='查找情况')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('lost', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='efforts', to='members.lostcontact', verbose_name='失联党员登记')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="查找日期")),
+                ("method", models.CharField(max_length=50, verbose_name="查找方式")),
+                ("note", models.CharField(max_length=300, verbose_name="查找情况")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "lost",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="efforts",
+                        to="members.lostcontact",
+                        verbose_name="失联党员登记",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '查找记录',
-                'verbose_name_plural': '查找记录',
-                'ordering': ['-on', '-id'],
+                "verbose_name": "查找记录",
+                "verbose_name_plural": "查找记录",
+                "ordering": ["-on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Mobility',
+            name="Mobility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('left_on', models.DateField(verbose_name='外出日期')),
-                ('destination', models.CharField(max_length=100, verbose_name='外出地点')),
-                ('region', models.CharField(blank=True, max_length=6, verbose_name='外出地行政区划')),
-                ('reason', models.CharField(choices=[('work', '外出务工经商'), ('study', '外出学习'), ('other', '其他')], max_length=8, verbose_name='外出原因')),
-                ('reason_note', models.CharField(blank=True, max_length=200, verbose_name='外出事由')),
-                ('phone_enc', models.TextField(blank=True, editable=False, verbose_name='外出期间联系电话(密文)')),
-                ('phone_masked', models.CharField(blank=True, editable=False, max_length=20, verbose_name='外出期间联系电话')),
-                ('certificate_no', models.CharField(blank=True, max_length=40, verbose_name='流动党员活动证编号')),
-                ('host_name', models.CharField(blank=True, max_length=100, verbose_name='流入地党组织(系统外)')),
-                ('returned_on', models.DateField(blank=True, null=True, verbose_name='返回日期')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='备注')),
-                ('org_path', models.CharField(editable=False, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('host_org', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.org', verbose_name='流入地党组织')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mobilities', to='members.member', verbose_name='党员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("left_on", models.DateField(verbose_name="外出日期")),
+                ("destination", models.CharField(max_length=100, verbose_name="外出地点")),
+                ("region", models.CharField(blank=True, max_length=6, verbose_name="外出地行政区划")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("work", "外出务工经商"), ("study", "外出学习"), ("other", "其他")],
+                        max_length=8,
+                        verbose_name="外出原因",
+                    ),
+                ),
+                ("reason_note", models.CharField(blank=True, max_length=200, verbose_name="外出事由")),
+                (
+                    "phone_enc",
+                    models.TextField(blank=True, editable=False, verbose_name="外出期间联系电话(密文)"),
+                ),
+                (
+                    "phone_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=20, verbose_name="外出期间联系电话"
+                    ),
+                ),
+                (
+                    "certificate_no",
+                    models.CharField(blank=True, max_length=40, verbose_name="流动党员活动证编号"),
+                ),
+                (
+                    "host_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="流入地党组织(系统外)"),
+                ),
+                ("returned_on", models.DateField(blank=True, null=True, verbose_name="返回日期")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="备注")),
+                ("org_path", models.CharField(editable=False, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "host_org",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="orgs.org",
+                        verbose_name="流入地党组织",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mobilities",
+                        to="members.member",
+                        verbose_name="党员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '流动党员登记',
-                'verbose_name_plural': '流动党员登记',
-                'ordering': ['-left_on', '-id'],
+                "verbose_name": "流动党员登记",
+                "verbose_name_plural": "流动党员登记",
+                "ordering": ["-left_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MobilityReport',
+            name="MobilityReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.DateField(verbose_name='汇报日期')),
-                ('channel', models.CharField(choices=[('in_person', '当面汇报'), ('phone', '电话'), ('written', '书面'), ('online', '网络')], max_length=12, verbose_name='汇报方式')),
-                ('summary', models.CharField(max_length=500, verbose_name='汇报内容')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('mobility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='members.mobility', verbose_name='流动党员登记')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="汇报日期")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "当面汇报"),
+                            ("phone", "电话"),
+                            ("written", "书面"),
+                            ("online", "网络"),
+                        ],
+                        max_length=12,
+                        verbose_name="汇报方式",
+                    ),
+                ),
+                ("summary", models.CharField(max_length=500, verbose_name="汇报内容")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "mobility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="members.mobility",
+                        verbose_name="流动党员登记",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '流动党员汇报',
-                'verbose_name_plural': '流动党员汇报',
-                'ordering': ['-on', '-id'],
+                "verbose_name": "流动党员汇报",
+                "verbose_name_plural": "流动党员汇报",
+                "ordering": ["-on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StandingChange',
+            name="StandingChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('suspend', '停止党籍'), ('restore', '恢复党籍'), ('remove', '出党'), ('died', '死亡')], max_length=10, verbose_name='变动')),
-                ('removal', models.CharField(blank=True, choices=[('expelled', '开除党籍'), ('struck_off', '除名'), ('persuaded', '劝退'), ('lapsed', '自行脱党除名')], max_length=12, verbose_name='出党方式')),
-                ('on', models.DateField(verbose_name='日期')),
-                ('from_standing', models.CharField(max_length=16, verbose_name='原党籍状态')),
-                ('to_standing', models.CharField(max_length=16, verbose_name='新党籍状态')),
-                ('reason', models.CharField(max_length=300, verbose_name='事由')),
-                ('decided_by', models.CharField(blank=True, max_length=100, verbose_name='决定(批准)机关')),
-                ('decision_ref', models.CharField(blank=True, max_length=100, verbose_name='决定文号')),
-                ('cite', models.CharField(blank=True, max_length=200, verbose_name='依据')),
-                ('org_path', models.CharField(editable=False, max_length=255)),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='记录时间')),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('lost', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='members.lostcontact', verbose_name='失联党员登记')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='standing_changes', to='members.member', verbose_name='党员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("suspend", "停止党籍"),
+                            ("restore", "恢复党籍"),
+                            ("remove", "出党"),
+                            ("died", "死亡"),
+                        ],
+                        max_length=10,
+                        verbose_name="变动",
+                    ),
+                ),
+                (
+                    "removal",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("expelled", "开除党籍"),
+                            ("struck_off", "除名"),
+                            ("persuaded", "劝退"),
+                            ("lapsed", "自行脱党除名"),
+                        ],
+                        max_length=12,
+                        verbose_name="出党方式",
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="日期")),
+                ("from_standing", models.CharField(max_length=16, verbose_name="原党籍状态")),
+                ("to_standing", models.CharField(max_length=16, verbose_name="新党籍状态")),
+                ("reason", models.CharField(max_length=300, verbose_name="事由")),
+                ("decided_by", models.CharField(blank=True, max_length=100, verbose_name="决定(批准)机关")),
+                ("decision_ref", models.CharField(blank=True, max_length=100, verbose_name="决定文号")),
+                ("cite", models.CharField(blank=True, max_length=200, verbose_name="依据")),
+                ("org_path", models.CharField(editable=False, max_length=255)),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="记录时间")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "lost",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="members.lostcontact",
+                        verbose_name="失联党员登记",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="standing_changes",
+                        to="members.member",
+                        verbose_name="党员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '党籍变动',
-                'verbose_name_plural': '党籍变动',
-                'ordering': ['-on', '-id'],
+                "verbose_name": "党籍变动",
+                "verbose_name_plural": "党籍变动",
+                "ordering": ["-on", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='lostcontact',
-            index=models.Index(fields=['org_path', 'closed_on'], name='lostcontact_path_idx'),
+            model_name="lostcontact",
+            index=models.Index(fields=["org_path", "closed_on"], name="lostcontact_path_idx"),
         ),
         migrations.AddConstraint(
-            model_name='lostcontact',
-            constraint=models.CheckConstraint(condition=models.Q(('closed_on__isnull', True), ('closed_on__gte', models.F('since')), _connector='OR'), name='lostcontact_closed_after_since'),
+            model_name="lostcontact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("closed_on__isnull", True), ("closed_on__gte", models.F("since")), _connector="OR"
+                ),
+                name="lostcontact_closed_after_since",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lostcontact',
-            constraint=models.UniqueConstraint(condition=models.Q(('closed_on__isnull', True)), fields=('member',), name='lostcontact_one_open'),
+            model_name="lostcontact",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("closed_on__isnull", True)),
+                fields=("member",),
+                name="lostcontact_one_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='mobility',
-            index=models.Index(fields=['org_path', 'returned_on'], name='mobility_path_idx'),
+            model_name="mobility",
+            index=models.Index(fields=["org_path", "returned_on"], name="mobility_path_idx"),
         ),
         migrations.AddConstraint(
-            model_name='mobility',
-            constraint=models.CheckConstraint(condition=models.Q(('returned_on__isnull', True), ('returned_on__gte', models.F('left_on')), _connector='OR'), name='mobility_returned_after_left'),
+            model_name="mobility",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("returned_on__isnull", True), ("returned_on__gte", models.F("left_on")), _connector="OR"
+                ),
+                name="mobility_returned_after_left",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mobility',
-            constraint=models.UniqueConstraint(condition=models.Q(('returned_on__isnull', True)), fields=('member',), name='mobility_one_open'),
+            model_name="mobility",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("returned_on__isnull", True)),
+                fields=("member",),
+                name="mobility_one_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='mobilityreport',
-            index=models.Index(fields=['mobility', 'on'], name='mobilityreport_on_idx'),
+            model_name="mobilityreport",
+            index=models.Index(fields=["mobility", "on"], name="mobilityreport_on_idx"),
         ),
         migrations.AddIndex(
-            model_name='standingchange',
-            index=models.Index(fields=['org_path', 'on'], name='standingchange_path_idx'),
+            model_name="standingchange",
+            index=models.Index(fields=["org_path", "on"], name="standingchange_path_idx"),
         ),
         migrations.AddConstraint(
-            model_name='standingchange',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'remove'), ('removal__in', ['expelled', 'struck_off', 'persuaded', 'lapsed'])), models.Q(models.Q(('kind', 'remove'), _negated=True), ('removal', '')), _connector='OR'), name='standingchange_removal_kind'),
+            model_name="standingchange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("kind", "remove"), ("removal__in", ["expelled", "struck_off", "persuaded", "lapsed"])
+                    ),
+                    models.Q(models.Q(("kind", "remove"), _negated=True), ("removal", "")),
+                    _connector="OR",
+                ),
+                name="standingchange_removal_kind",
+            ),
         ),
         migrations.RunPython(c_collation, migrations.RunPython.noop),
     ]
