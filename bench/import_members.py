@@ -291,6 +291,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="zugong-bench-") as tmp:
         work = Path(args.workdir or tmp)
+        work.mkdir(parents=True, exist_ok=True)
         data = Path(tmp) / "data"
         setup_django(args.db, data)
         from django.conf import settings

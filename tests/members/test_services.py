@@ -233,3 +233,24 @@ def test_fz18_lives_in_check_member_with_its_citation(tree, joined, converted, e
     with pytest.raises(ValidationError) as info:  # an update is checked the same way
         services.member_update(actor=None, member=member, joined_on=joined, converted_on=converted)
     assert "FZ-18" in info.value.message_dict["converted_on"][0]
+
+
+@pytest.mark.django_db
+def test_a_person_changes_standing_and_mobility_only_through_their_flows(tree, accounts):
+    """The edit form and the API cannot set 党籍状态 or 流动党员: the flows keep the dated history."""
+    member = make_member(tree.branch_a1, name="流程")
+    editor = accounts["organizer_a"]
+    with pytest.raises(ValidationError) as err:
+        services.member_update(actor=editor, member=member, standing="deceased")
+    assert "党籍处置" in str(err.value.message_dict["standing"])
+    with pytest.raises(ValidationError) as err:
+        services.member_update(actor=editor, member=member, is_mobile=True)
+    assert "登记外出流动" in str(err.value.message_dict["is_mobile"])
+    with pytest.raises(ValidationError):
+        services.member_create(actor=editor, org=tree.branch_a1, **member_fields(is_mobile=True))
+    member.refresh_from_db()
+    assert (member.standing, member.is_mobile) == ("normal", False)
+    # unchanged values pass (a form or API call that repeats them), other fields still change
+    services.member_update(actor=editor, member=member, standing="normal", is_mobile=False, address="新地址")
+    member.refresh_from_db()
+    assert member.address == "新地址"

@@ -59,7 +59,9 @@ class MemberForm(forms.Form):
             _("基本信息"),
             ["name", "sex", "ethnicity", "id_number", "birth_date", "native_place", "education", "degree"],
         ),
-        (_("党籍信息"), ["status", "standing", "joined_on", "converted_on", "party_group", "is_mobile"]),
+        # 党籍状态 and 流动党员 change through their own flows (members/mobility.py, members/transfers.py),
+        # which keep the dated history: the form shows neither.
+        (_("党籍信息"), ["status", "joined_on", "converted_on", "party_group"]),
         (_("工作与联系"), ["category", "work_unit", "job_title", "phone", "clear_phone", "address"]),
     ]
 
@@ -80,7 +82,6 @@ class MemberForm(forms.Form):
     education = forms.ChoiceField(label=_("学历"), required=False)
     degree = forms.ChoiceField(label=_("学位"), required=False)
     status = forms.ChoiceField(label=_("党员类型"), required=False)
-    standing = forms.ChoiceField(label=_("党籍状态"), required=False)
     joined_on = forms.DateField(label=_("入党日期"), required=False, **DATE_WIDGET)
     converted_on = forms.DateField(
         label=_("转正日期"), required=False, help_text=_("正式党员必填，应晚于入党日期"), **DATE_WIDGET
@@ -88,7 +89,6 @@ class MemberForm(forms.Form):
     party_group = forms.ModelChoiceField(
         label=_("所在党小组"), queryset=PartyGroup.objects.none(), required=False, empty_label=_("（未编入）")
     )
-    is_mobile = forms.BooleanField(label=_("流动党员"), required=False)
     category = forms.ChoiceField(label=_("人员类别"), required=False)
     work_unit = forms.CharField(label=_("工作单位"), max_length=200, required=False)
     job_title = forms.CharField(label=_("职务"), max_length=100, required=False)
@@ -124,10 +124,8 @@ class MemberForm(forms.Form):
         f["degree"].choices = [("", _("（无）")), *codes.choices("degree")]
         f["category"].choices = unset + _with_current(occupation_choices(), current.category, "occupation")
         f["status"].choices = pick + list(Member.Status.choices)
-        f["standing"].choices = list(Member.Standing.choices)
         f["party_group"].queryset = PartyGroup.objects.filter(org=org).order_by("name")
         if instance is None:
-            del f["standing"]
             del f["clear_phone"]
             f["phone"].help_text = _("11位手机号码，加密保存")
         else:

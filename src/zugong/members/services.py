@@ -274,6 +274,8 @@ def member_create(*, actor, org: Org, **fields) -> Member:
     unknown = set(fields) - INPUT_FIELDS
     if unknown:
         raise ValidationError(_("未知的字段:%(f)s") % {"f": ", ".join(sorted(unknown))})
+    if actor is not None:
+        _refuse_lifecycle_fields(fields, Member(standing=Member.Standing.NORMAL, is_mobile=False))
     _check_org(org)
     clean = validate_member(fields)
     _check_group(clean.get("party_group"), org)
@@ -302,6 +304,30 @@ def member_create(*, actor, org: Org, **fields) -> Member:
     return member
 
 
+def _refuse_lifecycle_fields(fields: dict[str, Any], member: Member) -> None:
+    """党籍状态 and 流动党员 change only through their flows, which keep the dated events, the away and
+    lost-contact records and the rule clocks (members/mobility.py, members/transfers.py); a person
+    editing the record cannot set them (the system — seed, migrations — still may)."""
+    errors: dict[str, str] = {}
+    if (
+        "standing" in fields
+        and fields["standing"] not in (None, "")
+        and fields["standing"] != member.standing
+    ):
+        errors["standing"] = _(
+            "党籍状态的变动须在党员页面的“党籍处置”中办理(停止党籍、恢复党籍、出党、去世),"
+            "转出本系统须办理组织关系转接"
+        )
+    if (
+        "is_mobile" in fields
+        and fields["is_mobile"] is not None
+        and bool(fields["is_mobile"]) != member.is_mobile
+    ):
+        errors["is_mobile"] = _("流动党员须在党员页面的“登记外出流动”“返回”中办理")
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def member_update(*, actor, member: Member, **fields) -> Member:
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -309,6 +335,8 @@ def member_update(*, actor, member: Member, **fields) -> Member:
     unknown = set(fields) - INPUT_FIELDS
     if unknown:
         raise ValidationError(_("未知的字段:%(f)s") % {"f": ", ".join(sorted(unknown))})
+    if actor is not None:
+        _refuse_lifecycle_fields(fields, member)
     merged = {k: getattr(member, k) for k in INPUT_FIELDS - {"id_number", "phone"}}
     merged["id_number"] = crypto.decrypt(member.id_number_enc)
     if "id_number" in fields and "birth_date" not in fields:
