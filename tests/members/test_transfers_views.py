@@ -15,7 +15,7 @@ from zugong.members import transfers
 from zugong.members.models import Member, Transfer
 from zugong.rules import engine
 
-from ..factories import make_member, make_transfer
+from ..factories import make_dues_base, make_member, make_payment, make_transfer
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("members:transfer_list")
@@ -157,6 +157,21 @@ def test_letter_prints_stub_letter_and_receipt(client, tree, accounts):
     html = client.get(reverse("members:transfer_letter", args=[t.pk])).content.decode()
     assert html.count(t.letter_number) >= 3 and "（存根）" in html and "（回执）" in html
     assert "@media print" in html and "乙村党支部" in html and m.id_number_masked in html
+    assert "&ensp;" not in html  # no dues kept for this member: 党费已交到 stays blank, to fill by hand
+
+
+def test_letter_fills_dues_paid_through_from_the_ledger(client, tree, accounts):
+    m = make_member(
+        tree.branch_a1, name="交费", joined_on=dt.date(2015, 7, 1), converted_on=dt.date(2016, 7, 1)
+    )
+    last = engine.add_months(dt.date.today().replace(day=1), -1)  # paid up to last month
+    first = engine.add_months(last, -2)
+    make_dues_base(m, "in_service", 4000, month=first)
+    make_payment(m, first, last, paid_on=dt.date.today())
+    t = make_transfer(m, tree.branch_b1)
+    client.force_login(accounts["secretary_a1"])
+    html = client.get(reverse("members:transfer_letter", args=[t.pk])).content.decode()
+    assert html.count(f"&ensp;{last.year}&ensp;") == 2 and html.count(f"&ensp;{last.month}&ensp;") == 2
 
 
 def test_transfer_in_registers_the_member(client, tree, accounts):

@@ -83,6 +83,16 @@ def dues_member(*, scope: Scope, pk: int) -> Member:
     return member
 
 
+def paid_through(member: Member) -> dt.date | None:
+    """The latest month the member has paid for: 党费已交到X年X月 on a 组织关系介绍信."""
+    return (
+        Dues.objects.filter(member=member, payment__isnull=False)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+
+
 def last_ended_month(as_of: dt.date) -> dt.date:
     """The latest month that has ended by `as_of` (a month counts as unpaid only once it is over)."""
     return rules.add_months(rules.month_start(as_of), -1)

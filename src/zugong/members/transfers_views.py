@@ -227,6 +227,10 @@ def transfer_letter(request, pk: int):
     scope = _scope(request)
     transfer = selectors.transfer_get(scope=scope, pk=pk)
     context = _detail_context(request, scope, transfer)
+    from zugong.dues.selectors import paid_through
+
+    # 党费已交到: filled from the dues ledger when the member's dues are kept in zugong, else blank.
+    context["dues_paid_through"] = paid_through(transfer.member)
     return render(request, "members/transfers/letter.html", context)
 
 
