@@ -21,6 +21,7 @@ from bench.context import Bench
 from bench.core import Probe, Result, diff, measure
 from bench.explain import capture, plans
 from zugong.core import crypto, idnumber
+from zugong.members import mobility as mobility_services
 from zugong.members import services as member_services
 from zugong.members.models import Member
 from zugong.members.selectors import AGE_BANDS
@@ -205,7 +206,16 @@ def exactness(bench: Bench, on: dt.date) -> Result:
         member_services.member_change_org(actor=actor, member=member, to_org=b2, on=on, note="基准测试")
         moved = check("move")
         expect(result, "move", added, moved, [(b1.path, -1), (b2.path, +1)])
-        member_services.member_update(actor=actor, member=member, standing=Member.Standing.LEFT)
+        # 出党 through its flow (members/mobility.py): 党籍状态 is not an editable field
+        mobility_services.member_remove(
+            actor=actor,
+            member=member,
+            on=on,
+            removal="persuaded",
+            reason="基准测试",
+            decided_by="基准测试党委",
+            decision_ref="基准〔2026〕1号",
+        )
         removed = check("remove")
         expect(result, "remove", moved, removed, [(b2.path, -1)])
         transaction.set_rollback(True)

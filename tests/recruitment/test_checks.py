@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from zugong.recruitment import checks
 from zugong.recruitment.models import Applicant
 
-from ..factories import make_applicant, make_member
+from ..factories import make_applicant, make_member, make_user
 from .helpers import people_of, record, walk
 
 pytestmark = pytest.mark.django_db
@@ -425,7 +425,8 @@ def test_fz18_cancellation_ends_the_file_and_the_membership(tree, introducers):
     a.refresh_from_db()
     assert a.member.status == "probationary" and a.member.joined_on == D(2024, 7, 20)
     record(a, "conversion_vote", D(2025, 7, 21), decision="cancel")
-    record(a, "conversion_approval", D(2025, 8, 1))
+    secretary = make_user("branch_secretary", tree.branch_a1, username="cancel_sec")
+    record(a, "conversion_approval", D(2025, 8, 1), actor=secretary)  # a person, through the flow
     a.refresh_from_db()
     assert a.stage == "cancelled"
     assert a.member.standing == "left"

@@ -329,13 +329,15 @@ def _refuse_lifecycle_fields(fields: dict[str, Any], member: Member) -> None:
 
 
 @transaction.atomic
-def member_update(*, actor, member: Member, **fields) -> Member:
+def member_update(*, actor, member: Member, _flow: bool = False, **fields) -> Member:
+    """Change a member's record. 党籍状态 and 流动党员 are refused to a person unless a flow that keeps
+    its own history calls (`_flow=True`: recruitment's 取消预备党员资格)."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     require(actor, "member.edit", member.org_path)
     unknown = set(fields) - INPUT_FIELDS
     if unknown:
         raise ValidationError(_("未知的字段:%(f)s") % {"f": ", ".join(sorted(unknown))})
-    if actor is not None:
+    if actor is not None and not _flow:
         _refuse_lifecycle_fields(fields, member)
     merged = {k: getattr(member, k) for k in INPUT_FIELDS - {"id_number", "phone"}}
     merged["id_number"] = crypto.decrypt(member.id_number_enc)

@@ -600,7 +600,10 @@ def _follow_registry(actor, applicant: Applicant, state: checks.State, record: S
                     actor=actor, member=member, status=Member.Status.FORMAL, converted_on=state.converted_on
                 )
             elif state.cancelled_on and member.standing == Member.Standing.NORMAL:
-                member_services.member_update(actor=actor, member=member, standing=Member.Standing.LEFT)
+                # 取消预备党员资格: the recruitment file keeps the dated step (its own history)
+                member_services.member_update(
+                    actor=actor, member=member, standing=Member.Standing.LEFT, _flow=True
+                )
         except ValidationError as exc:
             raise ValidationError(
                 {"done_on": _("不能更新党员信息:%(e)s") % {"e": ";".join(exc.messages)}}
