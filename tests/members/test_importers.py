@@ -177,6 +177,15 @@ def test_update_mode_does_not_move_members(tree, tmp_path):
 
 
 @pytest.mark.django_db
+def test_update_mode_does_not_change_mobility(tree, tmp_path):
+    fields = person(1)
+    make_member(tree.branch_a1, **fields)
+    report = run("members", roster(tmp_path, [row_of(dict(fields, is_mobile=True), "C0A1")]), update=True)
+    assert report.refused and "登记外出流动" in reasons(report)
+    assert not Member.objects.filter(is_mobile=True).exists()
+
+
+@pytest.mark.django_db
 def test_orgs_out_of_scope_not_branches_unknown_or_ambiguous_are_named(tree, accounts, tmp_path):
     make_org(tree.town_b, code="C0B9", name="甲村党支部")  # a second branch with the same name
     rows = [

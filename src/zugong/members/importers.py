@@ -361,6 +361,17 @@ class MemberImporter(Importer):
                     % {"o": stored["org__name"]},
                 )
             ]
+        if self.update and "is_mobile" in changed:
+            return [
+                self.problem(
+                    line,
+                    "is_mobile",
+                    row.get("is_mobile"),
+                    _(
+                        "流动党员的变动须在党员页面的“登记外出流动”“返回”中办理(保留外出记录和汇报时限),不能通过导入更改"
+                    ),
+                )
+            ]
         if not changed and not moved:
             row["_action"] = "same"
             return []
