@@ -82,11 +82,14 @@ def prepare_database() -> list[str]:
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
+        # CASCADE reaches every table that points at members (accounts, and through them the rules'
+        # changed_by): migrate again below, whose post_migrate loads the code tables and rule packs.
         cursor.execute(
             "TRUNCATE members_memberevent, members_member, core_auditentry RESTART IDENTITY CASCADE"
         )
         cursor.execute("UPDATE core_audithead SET last_hash = '', count = 0")
         cursor.execute("UPDATE orgs_org SET member_total = 0")
+    call_command("migrate", verbosity=0)
     county = Org.objects.filter(code="BENCH").first()
     if county is None:
         county = services.org_create(
