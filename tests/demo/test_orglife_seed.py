@@ -8,6 +8,7 @@ import hashlib
 from collections import Counter
 
 import pytest
+from django.db import connection  # noqa: F401  (the skipif condition)
 
 from zugong.demo import orglife as demo_orglife
 from zugong.demo import seed as seeding
@@ -150,6 +151,29 @@ def test_counts_only_scales_store_what_the_services_store(tiny):
     normal = Member.objects.filter(standing="normal")
     assert normal.filter(last_orglife_on__isnull=False).count() > 0.9 * normal.count()
     assert compliance.members_without_orglife(tiny.path, as_of=AS_OF).exists()
+
+
+def _parts_digest() -> str:
+    h = hashlib.sha256()
+    parts = MeetingPart.objects.values_list("org_path", "held_on", "kind", "counts", "meeting__topic")
+    for row in sorted(map(repr, parts)):
+        h.update(row.encode())
+    return h.hexdigest()
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="worker processes write by COPY: PostgreSQL only")
+def test_worker_processes_write_what_one_process_writes(tiny, monkeypatch):
+    """City and province scale on PostgreSQL generate chunks of branches in worker processes (the
+    path the province seed takes); it must give the history one process gives."""
+
+    def again(workers: int) -> str:
+        Meeting.objects.all().delete()
+        VillageDecision.objects.all().delete()
+        demo_orglife.seed_orglife(scale="city", seed=7, as_of=AS_OF, root_path=tiny.path, workers=workers)
+        return _parts_digest()
+
+    monkeypatch.setattr(demo_orglife, "CHUNK_BRANCHES", 7)
+    assert again(2) == again(0)
 
 
 def test_last_orglife_is_what_refresh_would_set(tiny):

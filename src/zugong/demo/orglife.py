@@ -789,7 +789,7 @@ def rule_versions() -> dict[str, list]:
     """The versions of the rules the generator asks, read here once for the workers."""
     out = {}
     for rule_id in sorted(set(QUORUM_RULES.values())):
-        versions = engine._versions(rule_id)
+        versions = engine.versions(rule_id)
         if versions:
             out[rule_id] = versions
     return out
@@ -800,9 +800,7 @@ def chunk_task(
 ):
     """Worker: one chunk's rows as COPY text per table. The rule versions come with the task, so a
     worker never reads the database (in tests it could not: it would open the production one)."""
-    with engine._lock:
-        for rule_id, found in versions.items():
-            engine._cache.setdefault(rule_id, found)
+    engine.preload(versions)
     gen = generate(params, branches, next_meeting, text=True, extra=extras["meetings"])
     limit = next_meeting + sum(bound(b, len(gen.months)) for b in branches)
     if gen.next_meeting > limit:
