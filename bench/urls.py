@@ -2,7 +2,11 @@
 
 from django.urls import path
 
-from bench.views import floor
+from bench.views import floor, floor_signed_in
 from zugong.urls import urlpatterns as zugong_urlpatterns
 
-urlpatterns = [path("bench/floor/", floor, name="bench_floor"), *zugong_urlpatterns]
+urlpatterns = [
+    path("bench/floor/", floor, name="bench_floor"),
+    path("bench/floor/signed-in/", floor_signed_in, name="bench_floor_signed_in"),
+    *zugong_urlpatterns,
+]

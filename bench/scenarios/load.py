@@ -42,25 +42,31 @@ def _latency(load: dict) -> str:
     return f"p50 {load['p50_ms']:.1f} ms, p95 {load['p95_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms"
 
 
-def _run_against(bench: Bench, base: str, cookies: list[str], org, flt) -> tuple[dict, dict, list[str]]:
-    """Check the answers over HTTP, then load the floor and the list page 1."""
+def _run_against(bench: Bench, base: str, cookies: list[str], org, flt) -> tuple[dict, dict, dict, list[str]]:
+    """Check the answers over HTTP, then load the floor, the signed-in floor and the list page 1."""
     problems: list[str] = []
     floor_url = base + "/bench/floor/"
+    signed_url = base + "/bench/floor/signed-in/"
     list_page_url = base + list_url(org, 1, flt)
     status, body = _get(floor_url)
     if status != 200 or FLOOR_MARK not in body:
         problems.append(f"floor page answered {status}")
+    status, body = _get(signed_url, cookies[0])
+    if status != 200 or FLOOR_MARK not in body:
+        problems.append(f"signed-in floor page answered {status}")
     expected = raw_page(bench.raw, org, 1, flt)
     status, body = _get(list_page_url, cookies[0])
     problems += diff("list page 1 over HTTP", (status, member_page(body)), (200, expected))
     seconds, conns = bench.options.load_seconds, bench.options.load_connections
     floor = loadgen.load(floor_url, seconds=seconds, connections=conns, cookies=[])
+    signed = loadgen.load(signed_url, seconds=seconds, connections=conns, cookies=cookies)
     listed = loadgen.load(list_page_url, seconds=seconds, connections=conns, cookies=cookies)
     problems += [f"floor: {p}" for p in _served_problems(floor)]
+    problems += [f"signed-in floor: {p}" for p in _served_problems(signed)]
     problems += [f"list: {p}" for p in _served_problems(listed)]
     status, body = _get(list_page_url, cookies[0])
     problems += diff("list page 1 after the load", (status, member_page(body)), (200, expected))
-    return floor, listed, problems
+    return floor, signed, listed, problems
 
 
 def run(bench: Bench) -> list[Result]:
@@ -80,11 +86,11 @@ def run(bench: Bench) -> list[Result]:
         judge="ratio",
     )
     if server:
-        floor, listed, problems = _run_against(bench, server.rstrip("/"), cookies, org, flt)
+        floor, signed, listed, problems = _run_against(bench, server.rstrip("/"), cookies, org, flt)
         result.notes.append(f"server {server} (given)")
     else:
         with _gunicorn(bench, "production") as g:
-            floor, listed, problems = _run_against(bench, g.url, cookies, org, flt)
+            floor, signed, listed, problems = _run_against(bench, g.url, cookies, org, flt)
         result.notes.append("gunicorn 2 sync workers")
     result.errors += problems
     result.zugong, result.raw = [listed["rps"]], [floor["rps"]]
@@ -93,8 +99,22 @@ def run(bench: Bench) -> list[Result]:
         f"floor {floor['rps']:.0f} req/s, {_latency(floor)}",
         f"load by {listed['generator']}",
     ]
-    result.extra = {"list": listed, "floor": floor, "org": org.code}
-    results = [result]
+    result.extra = {"list": listed, "floor": floor, "signed_in_floor": signed, "org": org.code}
+    # What the ratio can reach at all: the same one-query page behind the login, against the floor.
+    ceiling = Result(
+        "load",
+        f"load: signed-in floor vs floor ({conns} conns, {bench.options.load_seconds:g} s)",
+        unit="req/s",
+        target="reference: the ceiling of any signed-in page",
+        judge="ratio",
+    )
+    ceiling.zugong, ceiling.raw = [signed["rps"]], [floor["rps"]]
+    ceiling.notes += [
+        f"signed-in floor {_latency(signed)}",
+        f"member list p1 / signed-in floor: {listed['rps'] / signed['rps']:.2f}×" if signed["rps"] else "",
+    ]
+    ceiling.extra = {"signed_in_floor": signed, "floor": floor}
+    results = [result, ceiling]
     if bench.options.settings_check and bench.vendor == "postgresql" and not server and not problems:
         results += settings_check(bench, cookies, org, flt, listed)
     return results

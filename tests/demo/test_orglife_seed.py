@@ -161,7 +161,7 @@ def _parts_digest() -> str:
     return h.hexdigest()
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="worker processes write by COPY: PostgreSQL only")
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the worker path is PostgreSQL's (COPY)")
 def test_worker_processes_write_what_one_process_writes(tiny, monkeypatch):
     """City and province scale on PostgreSQL generate chunks of branches in worker processes (the
     path the province seed takes); it must give the history one process gives."""

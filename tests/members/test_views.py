@@ -47,6 +47,25 @@ def test_list_starts_at_the_accounts_org_and_masks_sensitive_columns(client, tre
     assert 'class="d-none d-lg-table-cell zg-masked' in html
 
 
+def test_list_rows_escape_names_and_show_badges_and_labels(client, tree, accounts):
+    """The rows are built in Python (members/views.py member_rows_html): escaping, labels, badges."""
+    odd = make_member(tree.branch_a2, name="<b>王&五</b>", education="21", ethnicity="02", sex="2")
+    Member.objects.filter(pk=odd.pk).update(is_mobile=True, status=Member.Status.PROBATIONARY)
+    org = Org.objects.get(pk=odd.org_id)
+    client = login(client, accounts, "dept_admin")
+    html = client.get(LIST, {"org": org.code, "standing": "all"}).content.decode()
+    row = html[html.index(f'<a href="/members/{odd.pk}/">') :]
+    row = row[: row.index("</tr>")]
+    assert "&lt;b&gt;王&amp;五&lt;/b&gt;" in row and "<b>王" not in html
+    assert 'title="流动党员">流动</span>' in row
+    assert '<span class="badge zg-badge-probationary">预备党员</span>' in row
+    assert ">女</td>" in row and ">蒙古族</td>" in row and ">大学本科毕业</td>" in row
+    assert f">{odd.birth_date:%Y.%m} " in row and f">{odd.joined_on:%Y.%m.%d}<" in row
+    assert f'title="{org.name}"' in row
+    empty = client.get(LIST, {"org": org.code, "name": "没有这个人"}).content.decode()
+    assert "没有符合条件的党员" in empty
+
+
 def test_list_of_a_subtree_and_out_of_scope_org(client, tree, accounts):
     make_member(tree.branch_a2, name="李四")
     client = login(client, accounts, "dept_admin")

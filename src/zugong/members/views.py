@@ -7,6 +7,7 @@ members.services; out-of-scope objects are 404 (the selectors raise NotInScope).
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
@@ -15,9 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zugong.core import codes
 from zugong.core.scope import Scope, scope_for
 from zugong.core.views import apply_service_errors, paginate
 from zugong.members import selectors, services
@@ -69,27 +72,101 @@ def member_list(request):
     # 50 rows are read by primary key with the columns the table shows.
     page = paginate(request, qs.values_list("pk", flat=True), count=total)
     page.object_list = selectors.member_rows(list(page.object_list))
-    today = dt.date.today()
-    short_sex = {"1": _("男"), "2": _("女")}
-    for member in page.object_list:
-        member.age = years_between(member.birth_date, today)
-        member.age_text = _("%(a)s岁") % {"a": member.age}
-        member.sex_short = short_sex.get(member.sex) or member.sex_label
     return render(
         request,
         "members/list.html",
         {
             "page_obj": page,
             "members": page.object_list,
+            "rows_html": member_rows_html(page.object_list, filtered=not filters.is_default),
             "under": under,
             "crumbs": org_breadcrumbs(scope=scope, org=under) if under is not None else [],
             "filter_form": MemberFilterForm.for_query(request.GET),
             "filtered": not filters.is_default,
             "sort": sort if sort in selectors.SORTS else "org",
             "can_create": scope.has("member.edit"),
-            "detail_prefix": reverse("members:detail", args=[0])[:-2],  # one reverse, not one per row
         },
     )
+
+
+def _ym(d: dt.date | None, days: bool = False) -> str:
+    if d is None:
+        return ""
+    return f"{d.year}.{d.month:02d}.{d.day:02d}" if days else f"{d.year}.{d.month:02d}"
+
+
+# One row of members/list.html's table (the benchmark and the browser tests read the name links and
+# the total back from it). Filled with escaped text only.
+_ROW = """<tr>
+  <td class="text-nowrap zg-c-name"><a href="{prefix}{pk}/">{name}</a>{badges}</td>
+  <td class="text-nowrap zg-c-meta zg-c-sex">{sex}</td>
+  <td class="text-nowrap zg-c-meta">{ethnicity}</td>
+  <td class="text-nowrap zg-c-meta">{born} <span class="text-muted small">({age})</span></td>
+  <td class="d-none d-md-table-cell text-nowrap">{education}</td>
+  {status}
+  <td class="text-nowrap zg-c-joined">{joined}<span class="d-sm-none">{joined_word}</span></td>
+  <td class="zg-c-org" title="{org_name}">{org_short}</td>
+  <td class="d-none d-lg-table-cell zg-masked text-nowrap">{id_number}</td>
+  <td class="d-none d-lg-table-cell zg-masked text-nowrap">{phone}</td>
+</tr>"""
+_EMPTY = '<tr><td colspan="10" class="text-center text-muted py-5">{}</td></tr>'
+_BADGE = ' <span class="badge {css}"{title}>{text}</span>'
+_PROBATIONARY = '<td class="text-nowrap zg-c-status"><span class="badge zg-badge-probationary">{}</span></td>'
+_FORMAL = '<td class="text-nowrap zg-c-status zg-c-formal">{}</td>'
+
+
+def member_rows_html(members: list[selectors.MemberRow], *, filtered: bool) -> str:
+    """The <tr> rows of the member list, built in Python with the stdlib escape.
+
+    Through the template engine the 50 rows were ≈ 60 % of the page's CPU (≈ 25 tags and
+    variables a row, each resolved through Django's lazy-string checks); labels are looked up once
+    per response here."""
+    esc = html.escape
+    if not members:
+        return mark_safe(_EMPTY.format(esc(_("没有符合条件的党员") if filtered else _("该组织下暂无党员"))))
+    today = dt.date.today()
+    prefix = reverse("members:detail", args=[0])[:-2]  # one reverse, not one per row
+    short_sex = {"1": _("男"), "2": _("女")}
+    status_text = {k: esc(str(v)) for k, v in Member.Status.choices}
+    standing_text = {k: esc(str(v)) for k, v in Member.Standing.choices}
+    mobile_title = f' title="{esc(_("流动党员"))}"'
+    mobile = _BADGE.format(css="text-bg-info fw-normal", title=mobile_title, text=esc(_("流动")))
+    joined_word, age_fmt = esc(_("入党")), _("%(a)s岁")
+    labels: dict[tuple[str, str], str] = {}
+
+    def label(table: str, code: str) -> str:
+        if (table, code) not in labels:
+            labels[table, code] = esc(codes.label(table, code))
+        return labels[table, code]
+
+    out = []
+    for m in members:
+        badges = mobile if m.is_mobile else ""
+        if m.standing != Member.Standing.NORMAL:
+            text = standing_text.get(m.standing) or esc(m.standing)
+            badges += _BADGE.format(css="text-bg-secondary fw-normal", title="", text=text)
+        status = status_text.get(m.status) or esc(m.status)
+        out.append(
+            _ROW.format(
+                prefix=prefix,
+                pk=int(m.pk),
+                name=esc(m.name),
+                badges=badges,
+                sex=esc(short_sex.get(m.sex) or codes.label("sex", m.sex)),
+                ethnicity=label("ethnicity", m.ethnicity) if m.ethnicity else "",
+                born=_ym(m.birth_date),
+                age=esc(age_fmt % {"a": years_between(m.birth_date, today)}) if m.birth_date else "",
+                education=label("education", m.education) if m.education else "—",
+                status=(_PROBATIONARY if m.status == Member.Status.PROBATIONARY else _FORMAL).format(status),
+                joined=_ym(m.joined_on, days=True),
+                joined_word=joined_word,
+                org_name=esc(m.org_name),
+                org_short=esc(m.org_short_name or m.org_name),
+                id_number=esc(m.id_number_masked or ""),
+                phone=esc(m.phone_masked or "") or "—",
+            )
+        )
+    return mark_safe("\n".join(out))
 
 
 @login_required
