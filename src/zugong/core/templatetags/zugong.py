@@ -1,8 +1,12 @@
+import functools
 import html
 
 from django import template
+from django.conf import settings
+from django.urls import get_script_prefix
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -56,3 +60,41 @@ def select(field, css: str):
         out.append(f'<option value="{esc(key)}"{mark}>{esc(str(label))}</option>')
     out.append("</select>")
     return mark_safe("".join(out))
+
+
+@register.simple_tag(takes_context=True)
+def zg_sidebar(context) -> str:
+    """The menu of base.html. It depends only on the language, the account's permissions, the page's
+    URL namespace and name and the 组织生活 count, so it is rendered once per process for each such
+    combination (≈ 20 URL reversals and 60 conditions were a tenth of a list page's CPU)."""
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return ""
+    scope = context.get("scope")
+    perms = tuple(sorted(scope.perms)) if scope is not None else ()
+    match = getattr(context.get("request"), "resolver_match", None)
+    section = (match.namespace if match else "") or ""
+    url_name = (match.url_name if match else "") or ""
+    urgent = 0
+    if "orglife.view" in perms and callable(context.get("orglife_urgent")):
+        urgent = context["orglife_urgent"]()
+    self_only = bool(scope is not None and scope.is_self_only)
+    key = (get_language(), get_script_prefix(), perms, self_only, section, url_name, urgent)
+    # DEBUG (runserver) renders every time, so an edited template shows at once.
+    return _render_sidebar(*key) if settings.DEBUG else _cached_sidebar(*key)
+
+
+def _render_sidebar(language, prefix, perms, self_only, section, url_name, urgent) -> str:
+    from django.template.loader import render_to_string
+
+    context = {
+        "perms": frozenset(perms),
+        "self_only": self_only,
+        "section": section,
+        "url_name": url_name,
+        "urgent": urgent,
+    }
+    return mark_safe(render_to_string("includes/sidebar.html", context))
+
+
+_cached_sidebar = functools.lru_cache(maxsize=512)(_render_sidebar)
