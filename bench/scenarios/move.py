@@ -149,16 +149,37 @@ def raw_move(raw, org: Org, target: Org, new_path: str) -> None:
             f" WHERE path IN ({marks})",
             (sign * org.member_total, sign * (org.org_total + 1), *paths),
         )
-    for table, column in (
-        ("members_member", "org_path"),
-        ("orgs_unit", "managing_path"),
-        ("core_auditentry", "org_path"),
-    ):
+    # Members: the branch path and the county path (cut at the county depth) in one statement.
+    cut = raw.one("SELECT county_depth FROM stats_rollupstate WHERE id = 1") * Org.steplen
+    raw.run(
+        "UPDATE members_member SET org_path = %s || substr(org_path, %s),"
+        " county_path = substr(%s || substr(org_path, %s), 1, %s)"
+        " WHERE org_path >= %s AND org_path < %s",
+        (new_path, n, new_path, n, cut, *rng),
+    )
+    # Every other table that keeps a copy of an org path: the list the apps declare (core/paths.py
+    # follow_moves: units, audit entries, jobs, orglife, dues, recruitment, transfers, mobility,
+    # community, rule packs), each by the same prefix swap.
+    for table, column in sorted(followed_columns()):
+        if table == "members_member":
+            continue
         raw.run(
             f"UPDATE {table} SET {column} = %s || substr({column}, %s)"
             f" WHERE {column} >= %s AND {column} < %s",
             (new_path, n, *rng),
         )
+
+
+def followed_columns() -> set[tuple[str, str]]:
+    from django.apps import apps
+
+    from zugong.core import paths
+
+    out = {("rules_rulepack", "org_path")}  # moved by its own hook (rules/apps.py), also a prefix swap
+    for label, field in paths.followed():
+        model = apps.get_model(label)
+        out.add((model._meta.db_table, model._meta.get_field(field).column))
+    return out
 
 
 def run(bench: Bench) -> list[Result]:
