@@ -24,7 +24,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     run = sub.add_parser("run", help="prepare the data and run the scenarios")
     run.add_argument("--scale", choices=["tiny", "county", "city", "province"], default="county")
     run.add_argument("--db", help="database URL (default: $DATABASE_URL, else bench/results/<scale>.sqlite3)")
-    run.add_argument("--only", help="comma-separated scenarios: dashboard,tree,list,load,move,pending")
+    run.add_argument(
+        "--only", help="comma-separated scenarios: dashboard,tree,list,load,move,orglife,import,pending"
+    )
+    run.add_argument(
+        "--import-rows",
+        type=int,
+        help="rows of the roster the import scenario generates (default: county 100,000, province 1,000,000)",
+    )
     run.add_argument("--repeat", type=int, default=20, help="timed rounds per scenario (default 20)")
     run.add_argument("--warmup", type=int, default=1, help="untimed rounds first (default 1)")
     run.add_argument("--budget", type=float, default=60.0, help="seconds a row may take after 3 rounds")
@@ -88,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         data_dir=env["ZUGONG_DATA_DIR"],
         settings_check=not args.no_settings_check,
         move_repeat=min(3, args.repeat),
+        import_rows=args.import_rows,
     )
     only = [o.strip() for o in args.only.split(",")] if args.only else None
     if args.wait_load:

@@ -37,6 +37,7 @@ class Options:
     list_page: int = 200
     list_filter: tuple[str, str] = ("sex", "1")
     move_repeat: int = 3
+    import_rows: int | None = None  # rows of the generated roster (default by scale)
 
 
 @dataclass

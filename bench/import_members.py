@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import resource
 import subprocess
@@ -288,6 +289,7 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="PostgreSQL URL of a database the benchmark may empty")
     parser.add_argument("--workdir", help="where the roster is written (default: a temporary folder)")
     parser.add_argument("--no-verify", action="store_true", help="skip the audit chain check at the end")
+    parser.add_argument("--json", help="also write the figures to this file (python -m bench run reads it)")
     args = parser.parse_args()
     if not args.db.startswith(("postgres://", "postgresql://")):
         parser.error("--db: a PostgreSQL URL (the raw limit is measured with COPY)")
@@ -337,11 +339,26 @@ def main() -> None:
 
         assert Member.objects.count() == args.rows
         assert Org.objects.get(code="BENCH").member_total == args.rows
+        checked = None
         if not args.no_verify:
             started = time.monotonic()
             checked, bad = verify_chain()
             assert not bad, bad[:10]
             log(f"audit chain: {checked:,} entries verified in {time.monotonic() - started:.1f} s")
+        if args.json:
+            figures = {
+                "rows": args.rows,
+                "read_s": read_s,
+                "raw_s": raw_s,
+                "raw_peak_mib": raw_peak,
+                "import_s": seconds,
+                "peak_mib": peak_kib / 1024,
+                "main_peak_mib": main_kib / 1024,
+                "load": list(load),
+                "summary": summary,
+                "chain_checked": checked,
+            }
+            Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

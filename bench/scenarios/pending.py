@@ -5,13 +5,7 @@ from __future__ import annotations
 from bench.context import Bench
 from bench.core import Result
 
-PENDING = [
-    (
-        "import: 1,000,000-row .xlsx roster",
-        "≥ 50 % of calamine read + binary COPY, peak RSS < 1 GiB",
-        "comes with the import issue (its stand-alone bench/import_members.py is not a row here yet)",
-    ),
-]
+PENDING: list[tuple[str, str, str]] = []  # (name, target, why): none left
 
 
 def run(bench: Bench) -> list[Result]:
