@@ -229,11 +229,28 @@ def _national(rule_id: str, on: dt.date) -> RuleVersion:
 
 
 def _pack_code_in_force(code: str, on: dt.date) -> bool:
-    for items in _all().values():
-        for v in items:
-            if v.pack_code == code and v.org_path is None and v.in_force(on):
-                return True
+    for v in _national_by_pack().get(code, ()):
+        if v.in_force(on):
+            return True
     return False
+
+
+_by_pack: tuple[object, dict[str, list[RuleVersion]]] = (None, {})
+
+
+def _national_by_pack() -> dict[str, list[RuleVersion]]:
+    """The national versions of each pack code, for the versions loaded now."""
+    global _by_pack
+    loaded = _all()
+    of, table = _by_pack
+    if of is not loaded:
+        table = {}
+        for items in loaded.values():
+            for v in items:
+                if v.org_path is None:
+                    table.setdefault(v.pack_code, []).append(v)
+        _by_pack = (loaded, table)
+    return table
 
 
 def _override_applies(v: RuleVersion, national: RuleVersion | None) -> bool:
@@ -260,10 +277,30 @@ def _deepest(candidates: Iterable[RuleVersion]) -> RuleVersion | None:
     return best
 
 
+# rule()'s answers for the versions loaded now: the importer asks for the same (rule, date) a
+# million times. Tied to the loaded dict, so a reload (invalidate, CACHE_SECONDS) starts afresh.
+_answers: dict[tuple[str, dt.date, str | None], RuleVersion] = {}
+_answers_of: object = None
+_ANSWERS_MAX = 100_000
+
+
 def rule(rule_id: str, *, on: dt.date | None = None, org: Org | str | None = None) -> RuleVersion:
     """The version of `rule_id` in force on `on` (today by default); with `org` (an Org or its
     path), the local override of the deepest pack bound to that org or an ancestor wins."""
+    global _answers, _answers_of
     on = on or dt.date.today()
+    loaded, answers = _all(), _answers
+    if _answers_of is not loaded or len(answers) > _ANSWERS_MAX:
+        answers = {}
+        _answers, _answers_of = answers, loaded
+    key = (rule_id, on, _path_of(org))
+    found = answers.get(key)
+    if found is None:
+        found = answers[key] = _rule(rule_id, on, org)
+    return found
+
+
+def _rule(rule_id: str, on: dt.date, org: Org | str | None) -> RuleVersion:
     try:
         national: RuleVersion | None = _national(rule_id, on)
     except RuleNotFound:
