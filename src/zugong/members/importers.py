@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from zugong.members import services
 from zugong.members.models import Member, MemberEvent
 from zugong.orgs.models import BRANCH_KINDS, Org, OrgKind
 from zugong.orgs.services import adjust_totals
+from zugong.stats import rollups
 
 STATUS_CHOICES = (
     (Member.Status.PROBATIONARY.value, ("预备党员", "预备")),
@@ -70,6 +72,7 @@ _MEMBER_COLUMNS = [
     "province_code",
     "created_at",
     "updated_at",
+    "county_path",
 ]
 _EVENT_COLUMNS = ["member_id", "kind", "on", "at", "actor_id", "from_org_id", "to_org_id", "note"]
 
@@ -437,12 +440,21 @@ class _BulkMembers:
         self.actor_id = actor.pk if getattr(actor, "pk", None) else None
         self.pending: list[dict[str, Any]] = []
         self.totals: Counter[str] = Counter()
-        self.ids: list[int] = []  # the new rows, for services.members_imported at the end
         self.written = 0
         self.postgres = bulk.is_postgres()
         self.audit = bulk.AuditBatch(actor)
         self.province = settings.ZUGONG_PROVINCE_CODE
         self.today = dt.date.today()
+        # As member_create: the rollup state held (shared) to the end, the county path written with
+        # the row, and the new members counted for the rollups as they go by.
+        state = rollups.get_state(lock=True)
+        self.county_depth = state.county_depth
+        self.new = rollups.NewMembers(state.bands_on)
+        if self.postgres:
+            # The foreign keys of each COPY checked when it ends, while the reader process reads on,
+            # instead of a million deferred checks queued for the commit, when nothing else runs.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def add(self, row: dict[str, Any]) -> None:
         self.pending.append(row)
@@ -452,9 +464,12 @@ class _BulkMembers:
     def close(self) -> None:
         self.flush()
         _adjust_totals(self.totals)
-        # stats work (separate from the writing above): county paths and rollups of the new rows,
-        # set-based, in the same transaction.
-        services.members_imported(self.ids)
+        self.new.apply_to_ancestors()
+        if self.postgres and self.written:
+            # Fresh statistics for the pages that read the new rows right after the commit (the
+            # planner would still see the table as it was: empty, after a first load).
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {Member._meta.db_table}")
 
     def flush(self) -> None:
         rows, self.pending = self.pending, []
@@ -462,12 +477,21 @@ class _BulkMembers:
             return
         now = timezone.now()
         ids = bulk.reserve_ids(Member, len(rows)) if self.postgres else [None] * len(rows)
-        province = self.province
+        province, depth, count = self.province, self.county_depth, self.new.add
+        county_prefix = rollups.county_prefix
         normal = Member.Standing.NORMAL.value
         records = []
         for pk, row in zip(ids, rows, strict=True):
             id_enc, id_masked, phone_enc, phone_masked = row["_secret"]
             org_id, org_path, org_province = row["_org"]
+            count(
+                org_path,
+                sex=row["sex"],
+                education=row.get("education"),
+                category=row.get("category"),
+                status=row["status"],
+                birth=row["birth_date"],
+            )
             records.append(
                 (
                     pk, row["name"], row["sex"], row["ethnicity"], id_enc, row["_hash"], id_masked,
@@ -475,7 +499,7 @@ class _BulkMembers:
                     _s(row, "category"), _s(row, "work_unit"), _s(row, "job_title"), row["joined_on"],
                     row.get("converted_on"), row["status"], normal, phone_enc, phone_masked,
                     _s(row, "address"), bool(row.get("is_mobile")), org_id, org_path, None,
-                    org_province or province, now, now,
+                    org_province or province, now, now, county_prefix(org_path, depth),
                 )
             )  # fmt: skip
         if self.postgres:
@@ -485,7 +509,6 @@ class _BulkMembers:
             Member.objects.bulk_create(members, batch_size=500)
             ids = [m.pk for m in members]
         registered, actor_id, today = MemberEvent.Kind.REGISTERED.value, self.actor_id, self.today
-        self.ids.extend(ids)
         events = [
             (pk, registered, today, now, actor_id, None, r[22], "")
             for pk, r in zip(ids, records, strict=True)

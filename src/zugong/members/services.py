@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
@@ -449,25 +449,6 @@ def move_member_paths(old_prefix: str, new_prefix: str) -> int:
     return Member.objects.filter(subtree_q(old_prefix, "org_path")).update(
         org_path=new_org_path, county_path=county_path
     )
-
-
-IMPORT_CHUNK = 5_000
-
-
-def members_imported(ids: list[int]) -> None:
-    """After a bulk import wrote rows without the services: their county paths and their counts in
-    the rollups, set-based, in chunks (bounded statement parameters)."""
-    cut = rollups.get_state(lock=True).county_depth * Org.steplen
-    if ids and connection.vendor == "postgresql":
-        # The rows just came in by COPY: without fresh statistics the planner still sees the table as
-        # it was (empty after a first load) and joins each chunk by scanning it, 11 s a chunk of 5,000
-        # in a 20,000-row table (bench/import_members.py). ANALYZE may run inside the transaction.
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Member._meta.db_table}")
-    for start in range(0, len(ids), IMPORT_CHUNK):
-        chunk = Member.objects.filter(pk__in=ids[start : start + IMPORT_CHUNK])
-        chunk.update(county_path=Substr("org_path", 1, cut))
-        rollups.members_added(chunk)
 
 
 def _user(actor):

@@ -5,7 +5,7 @@ is not itself a branch: sex, education level, 人员类别 (top level), 党员�
 `RollupState.bands_on`. Every active org counts once by kind in each org above it. The services
 call `member_changed` (create, update, change of branch: the old facts out, the new ones in),
 `subtree_moved` (org_move / org_merge) and `org_kind_changed` (create, kind change, dissolve);
-the importer calls `members_added`; `rebuild` recomputes everything set-based (seed, recount).
+the importer counts its new rows with `NewMembers`; `rebuild` recomputes everything set-based (seed, recount).
 
 Reads (`counts`) take the rows of one org, one query, plus, when the day asked for is not
 `bands_on`, one more for the members whose age crossed a band edge in between: ≈ 2,500 members a
@@ -222,23 +222,39 @@ def subtree_moved(org: Org, *, old_path: str, new_parent_path: str) -> None:
     apply(deltas)
 
 
-def members_added(members) -> None:
-    """New members (a queryset, e.g. an import's rows) join their lines of ancestors, set-based."""
-    state = get_state(lock=True)
-    per_parent: Counter[tuple[str, str, str]] = Counter()
-    for values in _member_values_query(Q(pk__in=members.values("pk")), state.bands_on, by_path=True):
-        for (path, dim, value), n in values:
-            per_parent[(path, dim, value)] += n
-    parents = {p for p, _d, _v in per_parent}
-    above = {p: _above(p) for p in parents}
-    ids = _rollup_orgs({a for paths in above.values() for a in paths})
-    deltas: Counter[Key] = Counter()
-    for (path, dim, value), n in per_parent.items():
-        for a in above[path]:
-            org_id = ids.get(a)
-            if org_id is not None:
-                deltas[(org_id, dim, value)] += n
-    apply(deltas)
+class NewMembers:
+    """New members of a bulk write (the importer's), counted as they are written: each member is
+    one key (branch path and its dimension values), so a million rows cost a million dict updates
+    and `apply_to_ancestors` one upsert, instead of a grouping query over the rows just written."""
+
+    def __init__(self, bands_on: dt.date) -> None:
+        self.bands_on = bands_on
+        self.counts: Counter[tuple[str, str, str, str, str, str]] = Counter()
+        self._bands: dict[dt.date, str] = {}
+
+    def add(self, path: str, *, sex: str, education: str, category: str, status: str, birth: dt.date) -> None:
+        """One member in good standing (what `Facts.values` reads, without building Facts)."""
+        band = self._bands.get(birth)
+        if band is None:
+            band = self._bands[birth] = band_of(birth, self.bands_on)
+        self.counts[(path, sex or "", (education or "")[:1], top_category(category), status or "", band)] += 1
+
+    def apply_to_ancestors(self) -> None:
+        """Add the counted members to the rollups of every org above their branches."""
+        per_path: Counter[tuple[str, str, str]] = Counter()
+        for (path, *values), n in self.counts.items():
+            for dim, value in zip(MEMBER_DIMS, values, strict=True):
+                per_path[(path, dim, value)] += n
+        above = {p: _above(p) for p, _d, _v in per_path}
+        ids = _rollup_orgs({a for paths in above.values() for a in paths})
+        deltas: Counter[Key] = Counter()
+        for (path, dim, value), n in per_path.items():
+            for a in above[path]:
+                org_id = ids.get(a)
+                if org_id is not None:
+                    deltas[(org_id, dim, value)] += n
+        apply(deltas)
+        self.counts.clear()
 
 
 class RollupMismatch(RuntimeError):
