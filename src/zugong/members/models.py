@@ -51,7 +51,9 @@ class Member(models.Model):
     sex = models.CharField(_("性别"), max_length=1)
     ethnicity = models.CharField(_("民族"), max_length=2)
     id_number_enc = models.TextField(_("公民身份号码(密文)"), editable=False)
-    id_number_hash = models.CharField(max_length=40, unique=True, editable=False)
+    # Unique through Meta.constraints, not unique=True: that would add a second (LIKE) index that no
+    # query uses, paid on every insert (a million-row import writes a million entries into each).
+    id_number_hash = models.CharField(max_length=40, editable=False)
     id_number_masked = models.CharField(_("公民身份号码"), max_length=18, editable=False)
     birth_date = models.DateField(_("出生日期"))
     native_place = models.CharField(_("籍贯"), max_length=100, blank=True)
@@ -73,8 +75,13 @@ class Member(models.Model):
     # Kept by orglife services: the latest meeting this member attended or was excused from, so the
     # 党章 six-month rule (GX-05) is one indexed comparison per member, not a scan of attendance rows.
     last_orglife_on = models.DateField(_("最近参加组织生活"), null=True, blank=True, editable=False)
+    # db_index=False: member_org_standing_idx (org, standing) serves every look-up by org.
     org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("所在党支部"), on_delete=models.PROTECT, related_name="members"
+        "orgs.Org",
+        verbose_name=_("所在党支部"),
+        on_delete=models.PROTECT,
+        related_name="members",
+        db_index=False,
     )
     org_path = models.CharField(max_length=255, editable=False)
     # The path of the member's county-level org (org_path cut at RollupState.county_depth), so a
@@ -88,6 +95,7 @@ class Member(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="members",
+        db_index=False,  # member_party_group_idx: only the members in a party group
     )
     province_code = models.CharField(max_length=2, default="", blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -107,8 +115,15 @@ class Member(models.Model):
             # The members whose age crosses a band edge on a given day (stats.rollups).
             models.Index(fields=["birth_date"], name="member_birth_idx"),
             models.Index(fields=["org", "standing"], name="member_org_standing_idx"),
+            # Most members are in no party group: the index holds only those who are.
+            models.Index(
+                fields=["party_group"],
+                condition=models.Q(party_group__isnull=False),
+                name="member_party_group_idx",
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="member_id_number_hash_uniq"),
             models.CheckConstraint(
                 condition=models.Q(converted_on__isnull=True)
                 | models.Q(converted_on__gt=models.F("joined_on")),
@@ -169,7 +184,11 @@ class MemberEvent(models.Model):
     on = models.DateField(_("日期"))
     at = models.DateTimeField(_("记录时间"), auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        db_index=False,  # memberevent_actor_idx
     )
     from_org = models.ForeignKey(
         "orgs.Org",
@@ -178,6 +197,7 @@ class MemberEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # memberevent_from_org_idx
     )
     to_org = models.ForeignKey(
         "orgs.Org",
@@ -193,6 +213,18 @@ class MemberEvent(models.Model):
         verbose_name = _("党员事件")
         verbose_name_plural = _("党员事件")
         ordering = ["-on", "-id"]
+        # Registrations (a million at a time by the importer) have no origin, and imports from the
+        # command line no actor: partial indexes skip those rows instead of indexing their NULLs.
+        indexes = [
+            models.Index(
+                fields=["from_org"],
+                condition=models.Q(from_org__isnull=False),
+                name="memberevent_from_org_idx",
+            ),
+            models.Index(
+                fields=["actor"], condition=models.Q(actor__isnull=False), name="memberevent_actor_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.on} {self.get_kind_display()}"
