@@ -203,6 +203,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["zugong.formats"]  # counts grouped by thousands, as everywhere else
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
