@@ -1,4 +1,5 @@
-"""`seed()`: build a scale's plan and write it into an empty tree, in one transaction."""
+"""`seed()`: build a scale's plan and write it into an empty tree: in one transaction, or on
+PostgreSQL (outside a caller's transaction) in two — the bulk load, then what reads it back."""
 
 from __future__ import annotations
 
@@ -67,102 +68,27 @@ def seed(
         raise ValueError(scale)
     as_of = as_of or dt.date.today()
     started = time.monotonic()
-    with transaction.atomic():
-        existing = Org.objects.count()
-        wiped: dict = {}
-        if existing:
-            if not force:
-                raise SeedRefused(
-                    _(
-                        "数据库中已有%(n)d个党组织,演示数据只能生成到空库。"
-                        "如确需重建,请加 --force:将先删除全部党组织、单位和党员(账号保留但解除绑定)。"
-                    )
-                    % {"n": existing}
-                )
-            wiped = wipe()
-        say = note or (lambda message: None)
-        restore = []
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Bulk load: the session may use what the box has for sorting and index upkeep.
-                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")
-                # Run the checks the wipe queued now: ALTER TABLE refuses tables with pending events.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            restore = relax_constraints([m._meta.db_table for m in TABLES])
-        rollups.get_state()
-        RollupState.objects.filter(pk=1).update(county_depth=COUNTY_DEPTH[scale])
-        writer = Writer(as_of=as_of, progress=progress, workers=workers, county_depth=COUNTY_DEPTH[scale])
-        plan = builder.build(scale, seed)
-        root_id, _root_path = writer.write(plan)
-        seed_orglife(scale=scale, seed=seed, as_of=as_of, root_path=_root_path, note=say, workers=workers)
-        if restore:
-            say(_("正在重建索引和约束……"))
-            restore_constraints(restore)
-        _reset_sequences()
-        say(_("正在核算各级党组织的合计数……"))
-        _checked, changed = recount_totals()
-        say(_("正在生成统计汇总……"))
-        rollups.rebuild(as_of)
-        if connection.vendor == "postgresql":
-            # The demo flows below go through the services, whose queries the planner would plan on
-            # the statistics of the empty tables (a look-up by 公民身份号码 became a scan of 8 million
-            # rows at province scale). ANALYZE is allowed inside the seed's transaction.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-        from zugong.demo.dues import seed_dues
-
-        seed_dues(as_of=as_of, seed=seed)
-        from zugong.demo.recruitment import seed_recruitment
-
-        admitted = seed_recruitment(as_of=as_of, seed=seed)
-        from zugong.demo.mobility import seed_mobility
-
-        writer.counts["normal"] -= seed_mobility(as_of=as_of, seed=seed)["stopped"]
-        from zugong.demo.community import seed_community
-
-        seed_community(as_of=as_of, seed=seed)
-        writer.counts["members"] += admitted
-        writer.counts["normal"] += admitted
-        from zugong.demo.transfers import seed_transfers
-
-        came, left = seed_transfers(as_of=as_of, seed=seed)
-        writer.counts["members"] += came
-        writer.counts["normal"] += came - left
-        root = Org.objects.get(pk=root_id)
-        summary = Summary(
-            scale=scale,
-            seed=seed,
-            as_of=as_of,
-            orgs=writer.counts["orgs"],
-            units=writer.counts["units"],
-            members=writer.counts["members"],
-            normal_members=writer.counts["normal"],
-            seats=writer.counts["seats"],
-            groups=writer.counts["groups"],
-            root_code=root.code,
-            root_name=root.name,
-            recount_changed=changed,
-            wiped=wiped,
-            seconds=0.0,
-        )
-        audit.record(
-            actor=None,
-            action="seed",
-            obj=root,
-            org_path=root.path,
-            after={
-                "scale": scale,
-                "seed": seed,
-                "as_of": as_of,
-                "orgs": summary.orgs,
-                "units": summary.units,
-                "members": summary.members,
-                "wiped": wiped,
-            },
-        )
+    say = note or (lambda message: None)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic():
+            loaded = _load(scale, seed, as_of, force, progress, say, workers)
+            summary = _finish(loaded, scale, seed, as_of, say)
+    else:
+        with transaction.atomic():
+            loaded = _load(scale, seed, as_of, force, progress, say, workers)
+        # The indexes `_load` rebuilds come after the orglife UPDATE of every member row, and
+        # PostgreSQL lets no query of the transaction that built them use such indexes
+        # (pg_index.indcheckxmin, for the heap's broken HOT chains): the look-ups of the demo
+        # flows became scans of 8 million rows. So what reads the members runs in a second
+        # transaction; if it fails, the loaded data is removed again.
+        try:
+            with transaction.atomic():
+                _bulk_settings()
+                summary = _finish(loaded, scale, seed, as_of, say)
+        except BaseException:
+            with transaction.atomic():
+                wipe()
+            raise
     if connection.vendor == "postgresql":
         say(_("正在更新统计信息……"))
         # VACUUM, not only ANALYZE: it fills the visibility map, so index-only scans work at once and
@@ -173,6 +99,124 @@ def seed(
             for model in TABLES:
                 cursor.execute(f"{verb} {connection.ops.quote_name(model._meta.db_table)}")
     summary.seconds = time.monotonic() - started
+    return summary
+
+
+@dataclass
+class _Loaded:
+    writer: Writer
+    root_id: int
+    wiped: dict
+
+
+def _bulk_settings() -> None:
+    """Bulk load: the session may use what the box has for sorting and index upkeep."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")
+
+
+def _load(scale, seed, as_of, force, progress, say, workers) -> _Loaded:
+    """The tree, its members and a year of organizational life, by bulk writes."""
+    existing = Org.objects.count()
+    wiped: dict = {}
+    if existing:
+        if not force:
+            raise SeedRefused(
+                _(
+                    "数据库中已有%(n)d个党组织,演示数据只能生成到空库。"
+                    "如确需重建,请加 --force:将先删除全部党组织、单位和党员(账号保留但解除绑定)。"
+                )
+                % {"n": existing}
+            )
+        wiped = wipe()
+    restore = []
+    if connection.vendor == "postgresql":
+        _bulk_settings()
+        with connection.cursor() as cursor:
+            # Run the checks the wipe queued now: ALTER TABLE refuses tables with pending events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        restore = relax_constraints([m._meta.db_table for m in TABLES])
+    rollups.get_state()
+    RollupState.objects.filter(pk=1).update(county_depth=COUNTY_DEPTH[scale])
+    writer = Writer(as_of=as_of, progress=progress, workers=workers, county_depth=COUNTY_DEPTH[scale])
+    plan = builder.build(scale, seed)
+    root_id, _root_path = writer.write(plan)
+    seed_orglife(scale=scale, seed=seed, as_of=as_of, root_path=_root_path, note=say, workers=workers)
+    if restore:
+        say(_("正在重建索引和约束……"))
+        restore_constraints(restore)
+    return _Loaded(writer, root_id, wiped)
+
+
+def _finish(loaded: _Loaded, scale, seed, as_of, say) -> Summary:
+    """Totals, rollups and the demo flows, which go through the services."""
+    writer, root_id, wiped = loaded.writer, loaded.root_id, loaded.wiped
+    _reset_sequences()
+    say(_("正在核算各级党组织的合计数……"))
+    _checked, changed = recount_totals()
+    say(_("正在生成统计汇总……"))
+    rollups.rebuild(as_of)
+    if connection.vendor == "postgresql":
+        # The demo flows below go through the services, whose queries the planner would plan on
+        # the statistics of the empty tables (a look-up by 公民身份号码 became a scan of 8 million
+        # rows at province scale). ANALYZE is allowed inside a transaction.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    from zugong.demo.dues import seed_dues
+
+    seed_dues(as_of=as_of, seed=seed)
+    from zugong.demo.recruitment import seed_recruitment
+
+    admitted = seed_recruitment(as_of=as_of, seed=seed)
+    from zugong.demo.mobility import seed_mobility
+
+    writer.counts["normal"] -= seed_mobility(as_of=as_of, seed=seed)["stopped"]
+    from zugong.demo.community import seed_community
+
+    seed_community(as_of=as_of, seed=seed)
+    writer.counts["members"] += admitted
+    writer.counts["normal"] += admitted
+    from zugong.demo.transfers import seed_transfers
+
+    came, left = seed_transfers(as_of=as_of, seed=seed)
+    writer.counts["members"] += came
+    writer.counts["normal"] += came - left
+    root = Org.objects.get(pk=root_id)
+    summary = Summary(
+        scale=scale,
+        seed=seed,
+        as_of=as_of,
+        orgs=writer.counts["orgs"],
+        units=writer.counts["units"],
+        members=writer.counts["members"],
+        normal_members=writer.counts["normal"],
+        seats=writer.counts["seats"],
+        groups=writer.counts["groups"],
+        root_code=root.code,
+        root_name=root.name,
+        recount_changed=changed,
+        wiped=wiped,
+        seconds=0.0,
+    )
+    audit.record(
+        actor=None,
+        action="seed",
+        obj=root,
+        org_path=root.path,
+        after={
+            "scale": scale,
+            "seed": seed,
+            "as_of": as_of,
+            "orgs": summary.orgs,
+            "units": summary.units,
+            "members": summary.members,
+            "wiped": wiped,
+        },
+    )
     return summary
 
 
