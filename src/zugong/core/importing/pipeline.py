@@ -167,6 +167,8 @@ class Importer:
     parallel = False
     # True when `finish` may reject rows after the first pass: the spool then keeps their cells.
     late_checks = False
+    # Set by `run`: this import's batches come from a reader process (a big file on PostgreSQL).
+    concurrent = False
 
     def __init__(self, *, actor, update: bool = False, **options: Any) -> None:
         self.actor = actor
@@ -491,7 +493,8 @@ def run(
     token = context.request_id.set("imp-" + uuid.uuid4().hex[:12])
     try:
         with ExitStack() as stack:
-            if _parallel(importer, path):
+            importer.concurrent = _parallel(importer, path)
+            if importer.concurrent:
                 batches = stack.enter_context(_ReaderProcess(source, fields, required, importer))
             else:
                 batches = _prepared_batches(source, fields, required, importer)
