@@ -275,9 +275,7 @@ def test_check_member_is_pure(tree, django_assert_num_queries):
     assert clean["birth_date"] == fields["birth_date"]
 
 
-# transaction=True: the reader process and, while writing, the look-ups have connections of their
-# own, which see only committed rows (the tree).
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_big_file_is_read_in_a_second_process_with_the_same_result(tree, tmp_path, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the reader process is used on PostgreSQL only")
@@ -384,66 +382,3 @@ def test_audit_snapshot_json_is_what_json_dumps_writes(texts, dates, org_id, mob
         value = None if name == "party_group" else record[column("org_id" if name == "org" else name)]
         after[name] = value.isoformat() if isinstance(value, dt.date) else value
     assert importers._after_json(tuple(record)) == _json(after)
-
-
-# transaction=True, as above: the COPY thread's rows must be rolled back with the import.
-@pytest.mark.django_db(transaction=True)
-def test_a_big_import_copies_in_a_second_thread_all_or_nothing(tree, tmp_path, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("the reader process and the COPY thread are used on PostgreSQL only")
-    from zugong.core.importing import bulk, pipeline
-    from zugong.members import importers
-
-    from ..stats.test_rollups import assert_county_paths, assert_exact
-
-    monkeypatch.setenv(pipeline.PARALLEL_ENV, "0")
-    monkeypatch.setattr(importers, "WRITE_BATCH", 300)  # several COPYs before anything goes wrong
-    threads = []
-    copy_thread = bulk.CopyThread
-
-    class Counting(copy_thread):
-        def submit(self, batch):
-            threads.append(self.thread.name)
-            super().submit(batch)
-
-    monkeypatch.setattr(bulk, "CopyThread", Counting)
-    rows = [
-        row_of(
-            member_fields(birth_date=dt.date(1955, 1, 1) + dt.timedelta(days=i * 7), sex="12"[i % 2]),
-            "C0A1" if i % 3 else "C0AG1",
-        )
-        for i in range(1500)
-    ]
-    good = roster(tmp_path, rows, name="good.xlsx")
-    rows[1300][3] = rows[1300][3][:-1] + ("0" if rows[1300][3][-1] != "0" else "1")
-    bad = roster(tmp_path, rows, name="bad.xlsx")
-    snapshot = (Member.objects.count(), MemberEvent.objects.count(), AuditEntry.objects.count())
-
-    refused = run("members", bad)  # three COPYs of 300 were submitted before line 1302 was read
-    assert refused.refused and [p.line for p in refused.problems] == [1302]
-    assert len(threads) == 3
-    assert (Member.objects.count(), MemberEvent.objects.count(), AuditEntry.objects.count()) == snapshot
-
-    real_copy, calls = bulk._copy, []
-
-    def failing(raw, model, columns, rows):
-        calls.append(model)
-        if len(calls) == 5:  # the second batch's event rows
-            raise RuntimeError("the disk is full")
-        real_copy(raw, model, columns, rows)
-
-    monkeypatch.setattr(bulk, "_copy", failing)
-    with pytest.raises(RuntimeError, match="the disk is full"):
-        run("members", good)
-    assert (Member.objects.count(), MemberEvent.objects.count(), AuditEntry.objects.count()) == snapshot
-    assert verify_chain()[1] == []
-
-    monkeypatch.setattr(bulk, "_copy", real_copy)
-    written = run("members", good)
-    assert reasons(written) == "" and written.imported == 1500
-    assert Member.objects.count() == snapshot[0] + 1500
-    assert MemberEvent.objects.filter(kind=MemberEvent.Kind.REGISTERED).count() >= 1500
-    assert verify_chain()[1] == []
-    assert Org.objects.get(code="C0A1").member_total == Member.objects.filter(org__code="C0A1").count()
-    assert_exact()
-    assert_county_paths()

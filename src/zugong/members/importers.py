@@ -28,7 +28,6 @@ from django.utils.translation import gettext_lazy
 from zugong.core import crypto, idnumber
 from zugong.core.importing import bulk, values
 from zugong.core.importing.pipeline import Column, Importer, ImportRefused, Problem, WriteResult
-from zugong.core.models import AuditEntry
 from zugong.core.scope import scope_for
 from zugong.members import services
 from zugong.members.models import Member, MemberEvent
@@ -172,9 +171,6 @@ class MemberImporter(Importer):
         self.scope = scope_for(actor) if actor is not None else None
         self._orgs: dict[str, _OrgRef | str | None] = {}
         self._today = dt.date.today()
-        # How check_batch reads orgs and stored members: through a second connection while the
-        # COPYs run on the import's own from another thread (see `write`).
-        self.side: bulk.SideReads | None = None
 
     # -- first pass --------------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -214,8 +210,7 @@ class MemberImporter(Importer):
         by_code: dict[str, _OrgRef] = {}
         by_name: dict[str, list[_OrgRef]] = defaultdict(list)
         fields = ("id", "code", "name", "path", "kind", "is_active", "province_code")
-        found = Org.objects.filter(Q(code__in=unknown) | Q(name__in=names)).values_list(*fields)
-        for item in self.side.rows(found) if self.side is not None else found:
+        for item in Org.objects.filter(Q(code__in=unknown) | Q(name__in=names)).values_list(*fields):
             ref = _OrgRef(*item)
             by_code[ref.code] = ref
             by_name[values.compact(ref.name)].append(ref)
@@ -304,10 +299,10 @@ class MemberImporter(Importer):
         hashes = {row["_hash"] for row in rows if "_hash" in row}
         stored = {}
         if hashes:
-            names = ["id", "id_number_hash", "org_id", "org_path", "org__name", "phone_enc", *STORED_FIELDS]
-            query = Member.objects.filter(id_number_hash__in=hashes).values_list(*names)
-            found = self.side.rows(query) if self.side is not None else query
-            stored = {m["id_number_hash"]: m for m in (dict(zip(names, r, strict=True)) for r in found)}
+            found = Member.objects.filter(id_number_hash__in=hashes).values(
+                "id", "id_number_hash", "org_id", "org_path", "org__name", "phone_enc", *STORED_FIELDS
+            )
+            stored = {m["id_number_hash"]: m for m in found}
         out: dict[int, list[Problem]] = {}
         for row in rows:
             problems = self._check(row, stored.get(row.get("_hash", "")))
@@ -413,36 +408,18 @@ class MemberImporter(Importer):
 
     # -- commit ------------------------------------------------------------------------------------
     def write(self, rows: Iterable[dict[str, Any]]) -> WriteResult:
-        # A big file on PostgreSQL (rows from the reader process), adding only: the COPYs run in a
-        # second thread on the import's connection while this one checks the next rows, reading
-        # orgs and stored members through a second connection. (An update goes through
-        # member_update, which needs the import's connection: one thread then.)
-        if self.concurrent and not self.update and bulk.is_postgres():
-            self.side = side = bulk.SideReads()
-            try:
-                return self._write(rows, _BulkMembers(self.actor, side=side))
-            finally:
-                self.side = None
-                side.close()
-        return self._write(rows, _BulkMembers(self.actor))
-
-    def _write(self, rows: Iterable[dict[str, Any]], writer: _BulkMembers) -> WriteResult:
         result = WriteResult()
-        try:
-            for row in rows:
-                action = row["_action"]
-                if action == "same":
-                    result.unchanged += 1
-                elif action == "update":
-                    services.member_update(
-                        actor=self.actor, member=Member(pk=row["_member"]), **row["_changes"]
-                    )
-                    result.updated += 1
-                else:
-                    writer.add(row)
-            writer.close()
-        finally:
-            writer.stop()
+        writer = _BulkMembers(self.actor)
+        for row in rows:
+            action = row["_action"]
+            if action == "same":
+                result.unchanged += 1
+            elif action == "update":
+                services.member_update(actor=self.actor, member=Member(pk=row["_member"]), **row["_changes"])
+                result.updated += 1
+            else:
+                writer.add(row)
+        writer.close()
         result.imported = writer.written
         return result
 
@@ -458,8 +435,7 @@ def _ref(org: Org) -> _OrgRef:
 class _BulkMembers:
     """New members in batches: the rows `member_create` would write, without its per-row cost."""
 
-    def __init__(self, actor, *, side: bulk.SideReads | None = None) -> None:
-        """With `side` (PostgreSQL): the COPYs in a second thread, ids reserved through `side`."""
+    def __init__(self, actor) -> None:
         self.actor = actor
         self.actor_id = actor.pk if getattr(actor, "pk", None) else None
         self.pending: list[dict[str, Any]] = []
@@ -479,11 +455,6 @@ class _BulkMembers:
             # instead of a million deferred checks queued for the commit, when nothing else runs.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        self.side = side
-        self.thread: bulk.CopyThread | None = None
-        if side is not None:
-            self.audit.hold()  # the last use of the connection by this thread until `close`
-            self.thread = bulk.CopyThread()
 
     def add(self, row: dict[str, Any]) -> None:
         self.pending.append(row)
@@ -492,10 +463,6 @@ class _BulkMembers:
 
     def close(self) -> None:
         self.flush()
-        if self.thread is not None:
-            self.thread.close()
-            self.thread = None
-            self.audit.save_head()
         _adjust_totals(self.totals)
         self.new.apply_to_ancestors()
         if self.postgres and self.written:
@@ -509,7 +476,7 @@ class _BulkMembers:
         if not rows:
             return
         now = timezone.now()
-        ids = bulk.reserve_ids(Member, len(rows), side=self.side) if self.postgres else [None] * len(rows)
+        ids = bulk.reserve_ids(Member, len(rows)) if self.postgres else [None] * len(rows)
         province, depth, count = self.province, self.county_depth, self.new.add
         county_prefix = rollups.county_prefix
         normal = Member.Standing.NORMAL.value
@@ -535,7 +502,9 @@ class _BulkMembers:
                     org_province or province, now, now, county_prefix(org_path, depth),
                 )
             )  # fmt: skip
-        if not self.postgres:
+        if self.postgres:
+            bulk.copy_rows(Member, _MEMBER_COLUMNS, records)
+        else:
             members = [Member(**dict(zip(_MEMBER_COLUMNS[1:], r[1:], strict=True))) for r in records]
             Member.objects.bulk_create(members, batch_size=500)
             ids = [m.pk for m in members]
@@ -544,6 +513,12 @@ class _BulkMembers:
             (pk, registered, today, now, actor_id, None, r[22], "")
             for pk, r in zip(ids, records, strict=True)
         ]
+        if self.postgres:
+            bulk.copy_rows(MemberEvent, _EVENT_COLUMNS, events)
+        else:
+            MemberEvent.objects.bulk_create(
+                [MemberEvent(**dict(zip(_EVENT_COLUMNS, e, strict=True))) for e in events], batch_size=500
+            )
         add, dumps, totals = self.audit.add_json, _after_json, self.totals
         for pk, r in zip(ids, records, strict=True):
             add(
@@ -556,30 +531,9 @@ class _BulkMembers:
                 after_json=dumps(r),
             )
             totals[r[23]] += 1
-        self.written += len(records)
-        if self.thread is not None:
-            self.thread.submit(
-                [
-                    (Member, _MEMBER_COLUMNS, records),
-                    (MemberEvent, _EVENT_COLUMNS, events),
-                    (AuditEntry, bulk.AuditBatch.columns, self.audit.take()),
-                ]
-            )
-            return
-        if self.postgres:
-            bulk.copy_rows(Member, _MEMBER_COLUMNS, records)
-            bulk.copy_rows(MemberEvent, _EVENT_COLUMNS, events)
-        else:
-            MemberEvent.objects.bulk_create(
-                [MemberEvent(**dict(zip(_EVENT_COLUMNS, e, strict=True))) for e in events], batch_size=500
-            )
         self.audit.flush()
+        self.written += len(records)
         bulk.pause_for_tests(self.written)
-
-    def stop(self) -> None:
-        """End the COPY thread, if any, whatever happened (before the transaction rolls back)."""
-        if self.thread is not None:
-            self.thread.stop()
 
 
 # member.create's audit snapshot (services.AUDIT_FIELDS, as audit.snapshot gives it) from the record

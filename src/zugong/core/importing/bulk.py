@@ -7,15 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import queue
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model, QuerySet
+from django.db import connection
+from django.db.models import Model
 from psycopg import pq
 from psycopg.adapt import Dumper
 
@@ -32,12 +30,11 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def reserve_ids(model: type[Model], n: int, *, side: SideReads | None = None) -> list[int]:
-    """n ids from the table's sequence (PostgreSQL), so COPY rows can be referred to at once.
-    Sequences are outside transactions: a `side` connection may reserve them as well."""
+def reserve_ids(model: type[Model], n: int) -> list[int]:
+    """n ids from the table's sequence (PostgreSQL), so COPY rows can be referred to at once."""
     table = model._meta.db_table
     column = model._meta.pk.column
-    with (side.wrapper if side is not None else connection).cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, n]
         )
@@ -75,100 +72,18 @@ def _types(cursor, table: str, columns: list[str]) -> list[int]:
 def copy_rows(model: type[Model], columns: list[str], rows: Iterable[tuple]) -> None:
     """Binary COPY … FROM STDIN into the model's table; `columns` are database column names, values
     the Python values of each column's type (jsonb: JSON text)."""
-    with connection.cursor() as cursor:
-        _copy(cursor.cursor, model, columns, rows)
-
-
-def _copy(raw, model: type[Model], columns: list[str], rows: Iterable[tuple]) -> None:
-    """`copy_rows` on a psycopg cursor."""
     table = model._meta.db_table
     names = ", ".join(f'"{c}"' for c in columns)
-    types = _types(raw, table, columns)
-    if _JSONB_OID in types:
-        raw.adapters.register_dumper(None, _JsonTextBinary)
-    with raw.copy(f'COPY "{table}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
-        copy.set_types(types)
-        write = copy.write_row
-        for row in rows:
-            write(row)
-
-
-class SideReads:
-    """Reads on a second connection to the default database, for the look-ups that must not wait
-    for the import's own connection while `CopyThread` writes on it. It sees committed data only,
-    which is what look-ups of stored rows need (the file's own repeats are found before)."""
-
-    def __init__(self) -> None:
-        self.wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
-
-    def rows(self, query: QuerySet) -> list[tuple]:
-        """The rows of a `values_list` query (no field converters: plain column types only)."""
-        sql, params = query.query.sql_with_params()
-        with self.wrapper.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-
-    def close(self) -> None:
-        self.wrapper.close()
-
-
-def rows(query: QuerySet) -> list[tuple]:
-    """The rows of a `values_list` query on the default connection (`SideReads.rows`' twin)."""
-    return list(query)
-
-
-class CopyThread:
-    """The COPYs of an import on its own connection, in a second thread, so the main thread checks
-    the next rows while PostgreSQL takes in the last ones (the main thread otherwise waits for
-    the end of each COPY). While it runs, nothing else may use the connection: the main thread's
-    reads go through `side_connection`. A failure is raised in the main thread at the next
-    `submit` or at `close`; `stop` ends the thread whatever happened (then the import's
-    transaction is rolled back as usual)."""
-
-    def __init__(self, depth: int = 2) -> None:
-        connection.ensure_connection()
-        self.raw = connection.connection
-        self.jobs: queue.Queue[list[tuple[type[Model], list[str], list[tuple]]] | None] = queue.Queue(depth)
-        self.error: BaseException | None = None
-        self.written = 0
-        self.thread = threading.Thread(target=self._run, name="zugong-import-copy", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            batch = self.jobs.get()
-            if batch is None:
-                return
-            if self.error is not None:
-                continue  # drain what was queued before the main thread saw the failure
-            try:
-                with self.raw.cursor() as cursor:
-                    for model, columns, rows in batch:
-                        _copy(cursor, model, columns, rows)
-                self.written += len(batch[0][2])
-                pause_for_tests(self.written)
-            except BaseException as exc:  # to the main thread
-                self.error = exc
-
-    def submit(self, batch: list[tuple[type[Model], list[str], list[tuple]]]) -> None:
-        """COPY these (model, columns, rows) in order; the first one's rows count as written."""
-        self._raise()
-        self.jobs.put(batch)
-
-    def close(self) -> None:
-        """Wait for every COPY submitted; raise what failed."""
-        self.stop()
-        self._raise()
-
-    def stop(self) -> None:
-        if self.thread.is_alive():
-            self.jobs.put(None)
-            self.thread.join()
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        types = _types(raw, table, columns)
+        if _JSONB_OID in types:
+            raw.adapters.register_dumper(None, _JsonTextBinary)
+        with raw.copy(f'COPY "{table}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
+            copy.set_types(types)
+            write = copy.write_row
+            for row in rows:
+                write(row)
 
 
 class AuditBatch:
@@ -196,9 +111,6 @@ class AuditBatch:
         self.actor_label = (getattr(actor, "username", "") or "system")[:150]
         # (action, object type, object id, object repr, org path, before JSON, after JSON)
         self.entries: list[tuple[str, str, str, str, str, str, str]] = []
-        self.head: AuditHead | None = None  # held (see `hold`)
-        self.last_head: AuditHead | None = None
-        self.unsaved = False
 
     def add(
         self,
@@ -243,25 +155,12 @@ class AuditBatch:
             (action, object_type, object_id, object_repr[:200], org_path, before_json, after_json)
         )
 
-    def hold(self) -> None:
-        """Lock the chain's head now and chain on from it in memory to the end (`save_head`), for
-        when another thread is to take the connection. Only if nothing else in the transaction
-        writes audit entries meanwhile (`audit.record` reads the head from the table)."""
-        self.head = self._locked_head()
-
-    def _locked_head(self) -> AuditHead:
-        head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
-        return head
-
-    def take(self) -> list[tuple]:
-        """The rows of the entries added since the last call, chained on from the head (advanced
-        in memory; `save_head` writes it)."""
+    def flush(self) -> int:
+        """Write the entries chained to the head (locked until the transaction ends)."""
         if not self.entries:
-            return []
+            return 0
         entries, self.entries = self.entries, []
-        # Read afresh unless held: `audit.record` may have moved it since (e.g. member_update).
-        head = self.head if self.head is not None else self._locked_head()
-        self.last_head = head
+        head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
         request_id = context.current_request_id()
         ip = context.client_ip.get()
         at = dt.datetime.now(dt.UTC)
@@ -274,26 +173,25 @@ class AuditBatch:
         )
         prevs = [head.last_hash, *digests[:-1]]
         actor_id, actor_label = self.actor_id, self.actor_label
-        rows = [
-            (at, actor_id, actor_label, *e[:5], request_id, ip, e[5], e[6], prev, digest)
+        rows = (
+            (
+                at,
+                actor_id,
+                actor_label,
+                e[0],
+                e[1],
+                e[2],
+                e[3],
+                e[4],
+                request_id,
+                ip,
+                e[5],
+                e[6],
+                prev,
+                digest,
+            )
             for e, prev, digest in zip(entries, prevs, digests, strict=True)
-        ]
-        head.last_hash = digests[-1]
-        head.count += len(entries)
-        self.unsaved = True
-        return rows
-
-    def save_head(self) -> None:
-        if self.unsaved:
-            assert self.last_head is not None
-            self.last_head.save(update_fields=["last_hash", "count"])
-            self.unsaved = False
-
-    def flush(self) -> int:
-        """Write the entries chained to the head (locked until the transaction ends)."""
-        rows = self.take()
-        if not rows:
-            return 0
+        )
         if is_postgres():
             copy_rows(AuditEntry, self.columns, rows)
         else:
@@ -307,8 +205,10 @@ class AuditBatch:
                 ],
                 batch_size=500,
             )
-        self.save_head()
-        return len(rows)
+        head.last_hash = digests[-1]
+        head.count += len(entries)
+        head.save(update_fields=["last_hash", "count"])
+        return len(entries)
 
 
 def pause_for_tests(written: int) -> None:

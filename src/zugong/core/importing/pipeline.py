@@ -167,8 +167,6 @@ class Importer:
     parallel = False
     # True when `finish` may reject rows after the first pass: the spool then keeps their cells.
     late_checks = False
-    # Set by `run`: this import's batches come from a reader process (a big file on PostgreSQL).
-    concurrent = False
 
     def __init__(self, *, actor, update: bool = False, **options: Any) -> None:
         self.actor = actor
@@ -493,8 +491,7 @@ def run(
     token = context.request_id.set("imp-" + uuid.uuid4().hex[:12])
     try:
         with ExitStack() as stack:
-            importer.concurrent = _parallel(importer, path)
-            if importer.concurrent:
+            if _parallel(importer, path):
                 batches = stack.enter_context(_ReaderProcess(source, fields, required, importer))
             else:
                 batches = _prepared_batches(source, fields, required, importer)
