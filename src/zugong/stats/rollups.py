@@ -243,8 +243,8 @@ class NewMembers:
         """Add the counted members to the rollups of every org above their branches."""
         per_path: Counter[tuple[str, str, str]] = Counter()
         for (path, *values), n in self.counts.items():
-            for dim, value in zip(MEMBER_DIMS, values, strict=True):
-                per_path[(path, dim, value)] += n
+            for member_dim, value in zip(MEMBER_DIMS, values, strict=True):
+                per_path[(path, str(member_dim), value)] += n
         above = {p: _above(p) for p, _d, _v in per_path}
         ids = _rollup_orgs({a for paths in above.values() for a in paths})
         deltas: Counter[Key] = Counter()
