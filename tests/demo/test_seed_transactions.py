@@ -12,7 +12,7 @@ from django.db import connection
 
 from zugong.demo import seed as seeding
 from zugong.members.models import Member
-from zugong.orgs.models import Org
+from zugong.orgs.models import Org, OrgKind
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -48,12 +48,20 @@ def test_the_demo_flows_find_members_through_the_indexes(monkeypatch):
 
 
 def test_a_failure_after_the_load_removes_what_was_loaded(monkeypatch):
-    from zugong.demo import transfers
+    from ..factories import make_member, make_org
 
-    def broken(**kwargs):
+    def load(*args, **kwargs):  # a committed load, cheaply: the wipe is what is tested here
+        county = make_org(code="R1", name="县委", kind=OrgKind.COMMITTEE)
+        branch = make_org(county, code="R1B", kind=OrgKind.BRANCH)
+        make_member(branch)
+        return seeding._Loaded(writer=None, root_id=branch.pk, wiped={})
+
+    def broken(*args, **kwargs):
+        assert Org.objects.count() == 2 and Member.objects.count() == 1  # committed by now
         raise RuntimeError("transfers failed")
 
-    monkeypatch.setattr(transfers, "seed_transfers", broken)
+    monkeypatch.setattr(seeding, "_load", load)
+    monkeypatch.setattr(seeding, "_finish", broken)
     with pytest.raises(RuntimeError, match="transfers failed"):
         seeding.seed(scale="tiny", seed=2026, as_of=AS_OF)
     assert Org.objects.count() == 0
