@@ -13,8 +13,21 @@ from django.conf import settings
 from django.db import migrations, models
 
 FORWARD = [
-    "ALTER TABLE members_member RENAME CONSTRAINT members_member_id_number_hash_key "
-    "TO member_id_number_hash_uniq",
+    # The unique constraint on the ID hash, whatever it was named where the table was made.
+    """DO $$
+DECLARE found text;
+BEGIN
+    SELECT c.conname INTO found FROM pg_constraint c
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+    WHERE c.conrelid = 'members_member'::regclass AND c.contype = 'u'
+      AND array_length(c.conkey, 1) = 1 AND a.attname = 'id_number_hash';
+    IF found IS NULL THEN
+        ALTER TABLE members_member ADD CONSTRAINT member_id_number_hash_uniq UNIQUE (id_number_hash);
+    ELSIF found <> 'member_id_number_hash_uniq' THEN
+        EXECUTE format('ALTER TABLE members_member RENAME CONSTRAINT %I TO %I',
+                       found, 'member_id_number_hash_uniq');
+    END IF;
+END $$""",
     "DROP INDEX IF EXISTS members_member_id_number_hash_fcabf09d_like",
     "DROP INDEX IF EXISTS members_member_org_id_b6aaec52",
     "DROP INDEX IF EXISTS members_member_party_group_id_6b7b56fe",
@@ -55,7 +68,7 @@ class PostgresSqlOr(migrations.operations.base.Operation):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             for sql in self.forward:
-                schema_editor.execute(sql)
+                schema_editor.execute(sql, None)  # no placeholders: % is literal
             return
         for operation in self.operations:
             to_state = from_state.clone()
@@ -66,7 +79,7 @@ class PostgresSqlOr(migrations.operations.base.Operation):
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             for sql in self.backward:
-                schema_editor.execute(sql)
+                schema_editor.execute(sql, None)  # no placeholders: % is literal
             return
         states = [to_state]
         for operation in self.operations[:-1]:
